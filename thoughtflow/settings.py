@@ -1,0 +1,277 @@
+"""Settings for Thoughtflow, read from the environment.
+
+With no variable set, everything runs on embedded defaults: SQLite, Channels'
+in-memory layer, django-q2's ORM broker, the offline LLM provider and the
+local carrier. The README's variables table lists every variable read here.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from thoughtflow.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("THOUGHTFLOW_VAR_DIR") or BASE_DIR / "var")
+
+# litellm reads these at import time; without them it fetches a price map
+# from the internet on first import.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
+
+PRODUCTION = env_bool("PRODUCTION", default=False)
+DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+SECRET_KEY = env_secret(
+    "SECRET_KEY", required=PRODUCTION, fallback_file=VAR_DIR / "secret_key"
+)
+
+# The address Twilio and browsers use to reach this installation. Webhook
+# signatures are computed over it, so it must match what the sender sees,
+# proxies included.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+_public = urlsplit(PUBLIC_BASE_URL)
+if not _public.scheme or not _public.hostname:
+    raise ImproperlyConfigured(
+        f"PUBLIC_BASE_URL must be an absolute URL such as https://sms.example.com; "
+        f"got {PUBLIC_BASE_URL!r}."
+    )
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS",
+    [_public.hostname] + ([] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]),
+)
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", [f"{_public.scheme}://{_public.netloc}"]
+)
+
+INSTALLED_APPS = [
+    "daphne",
+    "thoughtflow.apps.ThoughtflowAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "django_q",
+    "thoughtflow",
+    "integrations.crm",
+]
+
+MIDDLEWARE = [
+    "thoughtflow.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "thoughtflow.urls"
+WSGI_APPLICATION = "thoughtflow.wsgi.application"
+ASGI_APPLICATION = "thoughtflow.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "thoughtflow.context_processors.workspace",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in WAL mode by default, PostgreSQL through DATABASE_URL.
+# Persistent connections matter beyond speed: django-q2's ORM broker closes
+# non-persistent connections on every enqueue.
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
+    }
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / "thoughtflow.sqlite3"),
+            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
+        }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE takes the write lock when a transaction starts, so two
+        # writers queue for it instead of one failing halfway through.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Redis, when configured, carries the channel layer and the cache. Without
+# it the cache lives in the database so that every process (web server,
+# worker) sees the same values, such as the worker heartbeat.
+REDIS_URL = env_str("REDIS_URL")
+REDIS_PREFIX = env_str("REDIS_PREFIX", "thoughtflow")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": f"{REDIS_PREFIX}:ws",
+                # The default of 100 drops messages silently during bursts.
+                "capacity": 1000,
+            },
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "thoughtflow_cache",
+        }
+    }
+
+# django-q2 keeps its queue in the same database as everything else, so a
+# task enqueued inside a transaction commits or rolls back with it. The
+# queue is only a wake-up signal: every task re-reads the database and is
+# safe to run twice.
+Q_CLUSTER = {
+    "name": "thoughtflow",
+    "orm": "default",
+    "workers": env_int("WORKER_PROCESSES", 2),
+    "timeout": 60,
+    "retry": 90,
+    "poll": 0.2,
+    "catch_up": False,
+    "save_limit": 1000,
+    "sync": env_bool("TASKS_RUN_INLINE", default=False),
+}
+
+AUTH_USER_MODEL = "thoughtflow.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation."
+        "UserAttributeSimilarityValidator"
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Uploads larger than this are refused before a view sees them.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "thoughtflow.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["thoughtflow.api.permissions.IsWorkspaceMember"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "thoughtflow.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Thoughtflow API",
+    "DESCRIPTION": (
+        "Contacts, workflows and conversations of one workspace. Authenticate "
+        "with an API key (`Authorization: Bearer tf_...`) or a browser session."
+    ),
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "ApiKeyAuth": {"type": "http", "scheme": "bearer"},
+        }
+    },
+    "SECURITY": [{"ApiKeyAuth": []}],
+}
+
+CONTACT_IMPORT_MAX_ROWS = env_int("CONTACT_IMPORT_MAX_ROWS", 10_000)
+
+# Production hardening; `manage.py check --deploy` passes with PRODUCTION on.
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"context": {"()": "thoughtflow.logs.ContextFilter"}},
+    "formatters": {"keyvalue": {"()": "thoughtflow.logs.KeyValueFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": "keyvalue",
+        }
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "thoughtflow": {"level": LOG_LEVEL},
+        "integrations": {"level": LOG_LEVEL},
+        "conversations": {"level": LOG_LEVEL},
+        "workflows": {"level": LOG_LEVEL},
+        "django_q": {"level": "WARNING"},
+    },
+}
