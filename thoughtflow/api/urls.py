@@ -1,0 +1,13 @@
+from rest_framework.routers import DefaultRouter
+
+from integrations.crm.views import ContactViewSet, DealViewSet
+from thoughtflow.api.views import ApiKeyViewSet, MembershipViewSet, WorkspaceViewSet
+
+router = DefaultRouter()
+router.register("workspaces", WorkspaceViewSet, basename="workspace")
+router.register("memberships", MembershipViewSet, basename="membership")
+router.register("api-keys", ApiKeyViewSet, basename="apikey")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("deals", DealViewSet, basename="deal")
+
+urlpatterns = router.urls
