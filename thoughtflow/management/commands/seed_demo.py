@@ -1,0 +1,134 @@
+"""Seed a demo workspace with people and contacts. Safe to run repeatedly."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from integrations.crm import services as crm
+from integrations.crm.models import Contact, Deal
+from thoughtflow.models import Membership, Role, User, Workspace
+
+DEMO_PASSWORD = "thoughtflow"  # noqa: S105 - printed to the person running the demo
+
+PEOPLE = [
+    # username, role in the demo workspace, superuser
+    ("admin", Role.ADMIN, True),
+    ("operator", Role.OPERATOR, False),
+    ("agent", Role.AGENT, False),
+]
+
+CONTACTS: list[dict[str, Any]] = [
+    {
+        "phone": "+12125550101",
+        "first_name": "Maya",
+        "last_name": "Lopez",
+        "email": "maya@example.com",
+        "tags": ["lead", "roofing"],
+        "custom_fields": {"source": "web form", "zip": "10001"},
+    },
+    {
+        "phone": "+13125550102",
+        "first_name": "Jordan",
+        "last_name": "Reed",
+        "tags": ["customer"],
+        "custom_fields": {"plan": "annual"},
+    },
+    {
+        "phone": "+14155550103",
+        "first_name": "Priya",
+        "last_name": "Shah",
+        "email": "priya@example.com",
+        "tags": ["lead"],
+    },
+    {
+        "phone": "+15125550104",
+        "first_name": "Luis",
+        "last_name": "García",
+        "tags": ["customer", "spanish"],
+    },
+    {
+        "phone": "+17865550105",
+        "first_name": "Ana",
+        "last_name": "Souza",
+        "tags": ["lead"],
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo workspace, its users and a few contacts (idempotent)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even in production mode (creates users with a known password).",
+        )
+
+    def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
+        if settings.PRODUCTION and not force:
+            raise CommandError(
+                "seed_demo creates users with a known password, so it refuses to run "
+                "with PRODUCTION on. Pass --force if this really is a demo."
+            )
+
+        with transaction.atomic():
+            demo, _ = Workspace.objects.get_or_create(
+                slug="demo", defaults={"name": "Acme Home Services"}
+            )
+            other, _ = Workspace.objects.get_or_create(
+                slug="globex", defaults={"name": "Globex Dental"}
+            )
+            for username, role, is_superuser in PEOPLE:
+                user = self._user(username, is_superuser)
+                Membership.objects.get_or_create(
+                    workspace=demo, user=user, defaults={"role": role}
+                )
+            # One person in two workspaces shows the workspace switcher.
+            Membership.objects.get_or_create(
+                workspace=other,
+                user=User.objects.get(username="admin"),
+                defaults={"role": Role.OPERATOR},
+            )
+            created = self._contacts(demo)
+
+        self.stdout.write(
+            f"Demo workspace {demo.name!r} ready: {len(PEOPLE)} users, "
+            f"{created} new contacts."
+        )
+
+    def _user(self, username: str, is_superuser: bool) -> User:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "email": f"{username}@demo.thoughtflow.local",
+                "is_staff": is_superuser,
+                "is_superuser": is_superuser,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user
+
+    def _contacts(self, workspace: Workspace) -> int:
+        created = 0
+        for values in CONTACTS:
+            if (
+                Contact.objects.for_workspace(workspace)
+                .filter(phone=values["phone"])
+                .exists()
+            ):
+                continue
+            contact = crm.create_contact(workspace, values)
+            created += 1
+            if "lead" in values["tags"]:
+                Deal.objects.create(
+                    workspace=workspace,
+                    contact=contact,
+                    title=f"{contact.first_name}'s quote",
+                    value=1200,
+                )
+        return created
