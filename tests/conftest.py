@@ -1,0 +1,81 @@
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import make_api_key, make_contact, make_user, make_workspace
+from thoughtflow.models import Role, User, Workspace
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The default hasher is deliberately slow; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Cast:
+    """The people most tests need: a workspace's staff and an outsider.
+
+    `outsider` is an admin of another workspace, `other`, and appears in
+    every permission test.
+    """
+
+    workspace: Workspace
+    admin: User
+    operator: User
+    agent: User
+    other: Workspace
+    outsider: User
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    workspace = make_workspace("Acme")
+    other = make_workspace("Globex")
+    return Cast(
+        workspace=workspace,
+        admin=make_user("ada", workspace=workspace, role=Role.ADMIN),
+        operator=make_user("otto", workspace=workspace, role=Role.OPERATOR),
+        agent=make_user("agnes", workspace=workspace, role=Role.AGENT),
+        other=other,
+        outsider=make_user("oscar", workspace=other, role=Role.ADMIN),
+    )
+
+
+@pytest.fixture
+def api():
+    """An API client; call `api.force_login(user)` or use `key_client`."""
+    return APIClient()
+
+
+@pytest.fixture
+def key_client(cast):
+    """A client authenticated with an operator API key of `cast.workspace`."""
+    _, plaintext = make_api_key(cast.workspace)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    return client
+
+
+@pytest.fixture
+def contact(cast):
+    return make_contact(cast.workspace, first_name="Maya", phone="+12125550101")
+
+
+@pytest.fixture
+def foreign_contact(cast):
+    """A contact of the outsider's workspace."""
+    return make_contact(
+        cast.other, first_name="Foreign", last_name="Person", phone="+13125550199"
+    )
+
+
+@pytest.fixture
+def worker(transactional_db):
+    """A real django-q2 worker process on the test database."""
+    from tests.processes import start_worker, stop_worker
+
+    process = start_worker()
+    yield process
+    stop_worker(process)

@@ -1,0 +1,62 @@
+"""Run real Thoughtflow processes (a django-q2 worker) against the test database."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+from django.db import connection
+from django_q.status import Stat
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    """The URL of the database this test run uses, for a child process."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    user = quote(db["USER"] or "")
+    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgres://{user}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    env = {**os.environ, "DATABASE_URL": database_url(), **extra}
+    env.pop("TASKS_RUN_INLINE", None)
+    return env
+
+
+def start_worker(timeout_s: float = 30.0, **extra_env: str) -> subprocess.Popen:
+    """Start `manage.py qcluster` and wait until it reports itself alive."""
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=child_environment(**extra_env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"worker exited early with code {process.returncode}")
+        if Stat.get_all():
+            return process
+        time.sleep(0.2)
+    stop_worker(process)
+    raise TimeoutError(f"worker did not report itself alive within {timeout_s}s")
+
+
+def stop_worker(process: subprocess.Popen, timeout_s: float = 20.0) -> None:
+    """Stop the cluster the way an operator would: SIGTERM to the main process."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -1,0 +1,38 @@
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from integrations.crm.models import Contact
+from thoughtflow.management.commands.seed_demo import DEMO_PASSWORD
+from thoughtflow.models import Membership, User, Workspace
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_is_idempotent():
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    assert Workspace.objects.count() == 2
+    assert User.objects.count() == 3
+    assert Membership.objects.count() == 4
+    assert Contact.objects.count() == 5
+
+
+def test_demo_users_can_sign_in_and_see_their_workspace():
+    call_command("seed_demo")
+    client = Client()
+
+    signed_in = client.post(
+        "/login/", {"username": "operator", "password": DEMO_PASSWORD}, follow=True
+    )
+
+    assert b"Acme Home Services" in signed_in.content
+    assert b"operator in this workspace" in signed_in.content
+
+
+def test_seed_demo_refuses_production_mode(settings):
+    settings.PRODUCTION = True
+
+    with pytest.raises(Exception, match="refuses to run with PRODUCTION on"):
+        call_command("seed_demo")
