@@ -79,3 +79,24 @@ def worker(transactional_db):
     process = start_worker()
     yield process
     stop_worker(process)
+
+
+@pytest.fixture
+def fake_twilio(settings):
+    """A Twilio-compatible server on 127.0.0.1 that the real SDK talks to."""
+    from integrations.twilio import client as carrier
+    from tests.messaging import ACCOUNT_SID, AUTH_TOKEN
+    from tests.twilio_server import FakeTwilio
+
+    with FakeTwilio({ACCOUNT_SID: AUTH_TOKEN}) as server:
+        settings.TWILIO_API_BASE_URL = server.base_url
+        carrier._client.cache_clear()
+        yield server
+    carrier._client.cache_clear()
+
+
+@pytest.fixture
+def sender(cast):
+    from tests.messaging import make_twilio_sender
+
+    return make_twilio_sender(cast.workspace, is_default=True)

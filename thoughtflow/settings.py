@@ -38,6 +38,9 @@ if not _public.scheme or not _public.hostname:
         f"PUBLIC_BASE_URL must be an absolute URL such as https://sms.example.com; "
         f"got {PUBLIC_BASE_URL!r}."
     )
+# Keys for secrets stored in the database; see thoughtflow/crypto.py.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS",
     [_public.hostname] + ([] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]),
@@ -62,6 +65,8 @@ INSTALLED_APPS = [
     "django_q",
     "thoughtflow",
     "integrations.crm",
+    "integrations.twilio",
+    "conversations",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +180,40 @@ Q_CLUSTER = {
     "save_limit": 1000,
     "sync": env_bool("TASKS_RUN_INLINE", default=False),
 }
+
+# Functions the worker's claimer loop calls to wake due work; see
+# thoughtflow/claimer.py.
+CLAIMERS = ["conversations.delivery.claim_due_messages"]
+CLAIMER_POLL_S = 0.2
+
+# Messaging. The Twilio base URL is a setting so the real SDK can be pointed
+# at a Twilio-compatible server.
+TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL", "https://api.twilio.com")
+TWILIO_HTTP_TIMEOUT_S = env_int("TWILIO_HTTP_TIMEOUT_S", 15)
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
+if bool(TWILIO_ACCOUNT_SID) != bool(TWILIO_AUTH_TOKEN):
+    raise ImproperlyConfigured(
+        "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN go together: set both, or unset "
+        "both to use the local carrier."
+    )
+if TWILIO_ACCOUNT_SID and not (TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID):
+    raise ImproperlyConfigured(
+        "TWILIO_ACCOUNT_SID is set but neither TWILIO_FROM_NUMBER nor "
+        "TWILIO_MESSAGING_SERVICE_SID is: set the number or service to send from."
+    )
+# A message being submitted is leased for this long; the HTTP timeout must
+# stay below it, so a live worker's message is never taken over.
+SMS_SEND_LEASE_S = env_int("SMS_SEND_LEASE_S", TWILIO_HTTP_TIMEOUT_S * 2 + 5)
+if SMS_SEND_LEASE_S <= TWILIO_HTTP_TIMEOUT_S:
+    raise ImproperlyConfigured(
+        "SMS_SEND_LEASE_S must be longer than TWILIO_HTTP_TIMEOUT_S, or a slow send "
+        "could be taken over and sent twice."
+    )
+SMS_CLAIM_LEASE_S = env_int("SMS_CLAIM_LEASE_S", 30)
+WEBHOOK_MAX_BYTES = 64 * 1024
 
 AUTH_USER_MODEL = "thoughtflow.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("webhooks/twilio/", include("integrations.twilio.urls")),
     path("api/", include("thoughtflow.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -1,0 +1,119 @@
+"""Twilio's webhooks: inbound messages and delivery status callbacks.
+
+Each view checks the request's size, shape and `X-Twilio-Signature` (with
+the auth token of the account the request concerns, over the public URL
+Twilio called), then hands the request to a service and answers at once.
+"""
+
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from twilio.request_validator import RequestValidator
+
+from conversations.inbound import store_inbound
+from conversations.status import record_status
+from integrations.twilio.models import CarrierAccount, Sender
+
+logger = logging.getLogger(__name__)
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+INBOUND_REQUIRED = ("MessageSid", "AccountSid", "From", "To")
+STATUS_REQUIRED = ("MessageSid", "AccountSid", "MessageStatus")
+
+
+@csrf_exempt
+@require_POST
+def inbound_sms(request: HttpRequest) -> HttpResponse:
+    """Store an inbound text and answer with empty TwiML."""
+    if problem := _refuse_malformed(request, INBOUND_REQUIRED):
+        return problem
+
+    form = request.POST
+    sender = _sender_for(form["To"], form.get("MessagingServiceSid", ""))
+    if sender is None or sender.account.account_sid != form["AccountSid"]:
+        logger.warning(
+            "inbound sms for unknown number account_sid=%s", form["AccountSid"][:6]
+        )
+        return HttpResponse("Unknown recipient.", status=403, content_type="text/plain")
+    if not _signed_by(request, sender.account):
+        return HttpResponse("Invalid signature.", status=403, content_type="text/plain")
+
+    store_inbound(sender, form)
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def status_callback(request: HttpRequest) -> HttpResponse:
+    """Record a delivery status for an outbound message."""
+    if problem := _refuse_malformed(request, STATUS_REQUIRED):
+        return problem
+
+    form = request.POST
+    account = CarrierAccount.objects.filter(account_sid=form["AccountSid"]).first()
+    if account is None or not _signed_by(request, account):
+        return HttpResponse("Invalid signature.", status=403, content_type="text/plain")
+
+    message_id = request.GET.get("m", "")
+    error_code = form.get("ErrorCode", "")
+    message = None
+    if message_id.isdigit():
+        message = record_status(
+            int(message_id),
+            sid=form["MessageSid"],
+            carrier_status=form["MessageStatus"],
+            error_code=int(error_code) if error_code.isdigit() else None,
+            error_message=form.get("ErrorMessage", ""),
+        )
+    if message is None or message.sender.account_id != account.pk:
+        logger.warning("status for unknown message sid=%s", form["MessageSid"])
+    return HttpResponse(status=204)
+
+
+def _refuse_malformed(
+    request: HttpRequest, required: tuple[str, ...]
+) -> HttpResponse | None:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.WEBHOOK_MAX_BYTES:
+        return HttpResponse("Request too large.", status=413, content_type="text/plain")
+    if request.content_type != "application/x-www-form-urlencoded":
+        return HttpResponse(
+            "Expected an application/x-www-form-urlencoded body.",
+            status=400,
+            content_type="text/plain",
+        )
+    missing = [name for name in required if not request.POST.get(name)]
+    if missing:
+        return HttpResponse(
+            f"Missing fields: {', '.join(missing)}.",
+            status=400,
+            content_type="text/plain",
+        )
+    return None
+
+
+def _sender_for(to: str, messaging_service_sid: str) -> Sender | None:
+    senders = Sender.objects.select_related("account").filter(is_active=True)
+    sender = senders.filter(phone_number=to).first()
+    if sender is None and messaging_service_sid:
+        sender = senders.filter(messaging_service_sid=messaging_service_sid).first()
+    return sender
+
+
+def _signed_by(request: HttpRequest, account: CarrierAccount) -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    url = settings.PUBLIC_BASE_URL + request.get_full_path()
+    valid = bool(signature) and RequestValidator(account.auth_token).validate(
+        url, request.POST, signature
+    )
+    if not valid:
+        logger.warning(
+            "webhook signature invalid path=%s account_id=%s", request.path, account.pk
+        )
+    return valid
