@@ -236,6 +236,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Vite's build output (`npm run build` in frontend/), served as static/frontend/.
+STATICFILES_DIRS = [("frontend", BASE_DIR / "frontend" / "dist")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
