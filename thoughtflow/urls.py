@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("webhooks/twilio/", include("integrations.twilio.urls")),
+    path("", include("conversations.urls")),
     path("api/", include("thoughtflow.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

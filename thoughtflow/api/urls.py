@@ -1,5 +1,7 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from conversations.views import segments
 from integrations.crm.views import ContactViewSet, DealViewSet
 from thoughtflow.api.views import ApiKeyViewSet, MembershipViewSet, WorkspaceViewSet
 
@@ -10,4 +12,7 @@ router.register("api-keys", ApiKeyViewSet, basename="apikey")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("deals", DealViewSet, basename="deal")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("sms/segments/", segments, name="sms-segments"),
+]
