@@ -97,12 +97,14 @@ def evaluate(
     state = recipient.state
     if message.purpose == Message.Purpose.OPT_OUT_CONFIRMATION:
         return _opt_out_confirmation(message, state, now)
-    if message.purpose in COMPLIANCE_PURPOSES:
-        # HELP and opt-in replies answer the contact's own keyword.
-        return Decision.send()
-
+    # After an opt-out nothing but its one confirmation goes out, not even
+    # the answer to a HELP sent just before it.
     if state.consent == Consent.OPTED_OUT:
         return Decision.block(BlockReason.OPTED_OUT)
+    if message.purpose in COMPLIANCE_PURPOSES:
+        # HELP and opt-in replies answer the contact's own keyword, whatever
+        # the hour or the count.
+        return Decision.send()
     if recipient.is_suppressed:
         return Decision.block(BlockReason.SUPPRESSED)
     if state.unreachable_code:

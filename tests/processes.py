@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -32,9 +33,9 @@ def child_environment(**extra: str) -> dict[str, str]:
 
 
 def start_worker(timeout_s: float = 30.0, **extra_env: str) -> subprocess.Popen:
-    """Start `manage.py qcluster` and wait until it reports itself alive."""
+    """Start `manage.py worker` and wait until its cluster reports itself alive."""
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
+        [sys.executable, "manage.py", "worker"],
         cwd=ROOT,
         env=child_environment(**extra_env),
         stdout=subprocess.DEVNULL,
@@ -44,11 +45,49 @@ def start_worker(timeout_s: float = 30.0, **extra_env: str) -> subprocess.Popen:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"worker exited early with code {process.returncode}")
-        if Stat.get_all():
+        # Match on pid: a killed worker's heartbeat outlives it for seconds.
+        if any(stat.pid == process.pid for stat in Stat.get_all()):
             return process
         time.sleep(0.2)
     stop_worker(process)
     raise TimeoutError(f"worker did not report itself alive within {timeout_s}s")
+
+
+def start_web_server(
+    timeout_s: float = 30.0, **extra_env: str
+) -> tuple[subprocess.Popen, str]:
+    """Start daphne, as `make demo` does, on a free port; return it and its URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "thoughtflow.asgi:application",
+        ],
+        cwd=ROOT,
+        env=child_environment(**extra_env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"web server exited early with code {process.returncode}"
+            )
+        with socket.socket() as client:
+            if client.connect_ex(("127.0.0.1", port)) == 0:
+                return process, f"http://127.0.0.1:{port}"
+        time.sleep(0.1)
+    stop_worker(process)
+    raise TimeoutError(f"web server did not listen within {timeout_s}s")
 
 
 def stop_worker(process: subprocess.Popen, timeout_s: float = 20.0) -> None:

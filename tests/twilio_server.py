@@ -89,6 +89,10 @@ DEFAULT_ERROR_MESSAGES = {
 Form = dict[str, str | list[str]]
 
 
+class DroppedRequest(Exception):
+    """Raised to close a parked request's connection without an answer."""
+
+
 class TwilioApiError(Exception):
     """A refusal in Twilio's classic error shape."""
 
@@ -432,6 +436,7 @@ class FakeTwilio:
         self._gate: threading.Event | None = None
         self._is_hold_before_decision = False
         self._held_count = 0
+        self._drop_parked = False
         self._is_stopped = False
 
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
@@ -529,12 +534,18 @@ class FakeTwilio:
                 self._gate = threading.Event()
             self._is_hold_before_decision = not decide_first
 
-    def release(self) -> None:
-        """Let parked requests answer and stop parking new ones."""
+    def release(self, *, drop: bool = False) -> None:
+        """Let parked requests answer and stop parking new ones.
+
+        With ``drop``, requests parked before their decision are dropped
+        instead: the connection closes with no answer and nothing is
+        recorded, as when a request is lost on its way to Twilio.
+        """
         with self._changed:
             gate = self._gate
             self._gate = None
             self._is_hold_before_decision = False
+            self._drop_parked = drop
         if gate is not None:
             gate.set()
 
@@ -610,6 +621,9 @@ class FakeTwilio:
             is_hold_before_decision = self._is_hold_before_decision
         if is_hold_before_decision:
             self._wait_at_gate()
+            with self._changed:
+                if self._drop_parked:
+                    raise DroppedRequest()
         if self.delay_s > 0:
             time.sleep(self.delay_s)
 
@@ -852,6 +866,9 @@ class _Handler(BaseHTTPRequestHandler):
         )
         try:
             answer = self.server.fake.handle(request)
+        except DroppedRequest:
+            self.close_connection = True
+            return
         except Exception:
             logger.exception("fake twilio failed method=%s", request.method)
             error = TwilioApiError(500, 20500, "Internal Server Error")
