@@ -5,6 +5,7 @@ where they hold the admin role: lists, search, filters, related-object
 choices and autocomplete all go through `WorkspaceAdmin.get_queryset`.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -13,7 +14,10 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import Model, QuerySet
 from django.db.models.fields.related import ForeignKey
 from django.forms import ModelChoiceField
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 
 from thoughtflow import services
 from thoughtflow.admin_site import admin_workspace_ids
@@ -94,6 +98,77 @@ def _scoped_choices(model: Any, queryset: Any, request: HttpRequest) -> Any:
     if isinstance(model, type) and issubclass(model, WorkspaceOwned):
         return queryset.filter(workspace_id__in=ids)
     return queryset
+
+
+class CsvImportForm(forms.Form):
+    workspace = forms.ModelChoiceField(queryset=Workspace.objects.none())
+    file = forms.FileField(help_text="CSV, UTF-8, with a header line.")
+
+    def __init__(self, *args: Any, workspaces: QuerySet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["workspace"]
+        field.queryset = workspaces  # type: ignore[attr-defined]
+        if workspaces.count() == 1:
+            field.initial = workspaces.first()
+
+
+class CsvImportAdmin(WorkspaceAdmin):
+    """A workspace admin with an "Import CSV" page beside its list.
+
+    Subclasses set `columns_help` and `importer`, a function of (workspace,
+    CSV bytes, acting user) that keeps good rows and returns a report
+    listing bad ones by line.
+    """
+
+    change_list_template = "admin/csv_import_change_list.html"
+    columns_help = ""
+    importer: Callable[[Workspace, bytes, User | None], Any]
+
+    def get_urls(self) -> list[URLPattern]:
+        opts = self.model._meta
+        name = f"{opts.app_label}_{opts.model_name}_import"
+        extra = [
+            path("import/", self.admin_site.admin_view(self.import_view), name=name)
+        ]
+        return extra + super().get_urls()
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            return redirect("admin:index")
+        workspaces = Workspace.objects.all()
+        if not request.user.is_superuser:
+            workspaces = workspaces.filter(pk__in=admin_workspace_ids(request))
+
+        form = CsvImportForm(
+            request.POST or None, request.FILES or None, workspaces=workspaces
+        )
+        report = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = self.importer(
+                    form.cleaned_data["workspace"],
+                    form.cleaned_data["file"].read(),
+                    acting_user(request),
+                )
+            except ThoughtflowError as exc:
+                form.add_error("file", exc.message)
+            else:
+                level = messages.WARNING if report.errors else messages.SUCCESS
+                self.message_user(
+                    request,
+                    f"{report.created} added and {report.updated} updated; "
+                    f"{len(report.errors)} rows were not imported.",
+                    level,
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import {self.model._meta.verbose_name_plural} from CSV",
+            "opts": self.model._meta,
+            "form": form,
+            "report": report,
+            "columns_help": self.columns_help,
+        }
+        return TemplateResponse(request, "admin/csv_import.html", context)
 
 
 @admin.register(Workspace)

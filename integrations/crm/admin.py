@@ -2,20 +2,14 @@ import csv
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
 
 from integrations.crm import services
 from integrations.crm.imports import import_contacts
 from integrations.crm.models import Activity, Contact, Deal, Tag
-from thoughtflow.admin import WorkspaceAdmin
-from thoughtflow.admin_site import admin_workspace_ids
-from thoughtflow.errors import ThoughtflowError
-from thoughtflow.models import Workspace
+from thoughtflow.admin import CsvImportAdmin, WorkspaceAdmin
 from thoughtflow.tenancy import acting_user
 
 
@@ -34,17 +28,6 @@ class DealInline(admin.TabularInline):
     model = Deal
     fields = ["title", "stage", "value", "currency"]
     extra = 0
-
-
-class ContactImportForm(forms.Form):
-    workspace = forms.ModelChoiceField(queryset=Workspace.objects.none())
-    file = forms.FileField(help_text="CSV with a header line; 'phone' is required.")
-
-    def __init__(self, *args: Any, workspaces: QuerySet, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["workspace"].queryset = workspaces  # type: ignore[attr-defined]
-        if workspaces.count() == 1:
-            self.fields["workspace"].initial = workspaces.first()
 
 
 class ContactForm(forms.ModelForm):
@@ -93,7 +76,7 @@ class ContactForm(forms.ModelForm):
 
 
 @admin.register(Contact)
-class ContactAdmin(WorkspaceAdmin):
+class ContactAdmin(CsvImportAdmin):
     form = ContactForm
     list_display = ["__str__", "phone", "email", "time_zone", "workspace", "created_at"]
     list_filter = [("tags", admin.RelatedOnlyFieldListFilter)]
@@ -101,7 +84,12 @@ class ContactAdmin(WorkspaceAdmin):
     filter_horizontal = ["tags"]
     inlines = [DealInline, ActivityInline]
     actions = ["export_csv"]
-    change_list_template = "admin/crm/contact/change_list.html"
+    importer = staticmethod(import_contacts)
+    columns_help = (
+        "Columns: phone (required), email, first_name, last_name, time_zone, "
+        "tags (separated by ;). Any other column becomes a custom field. A number "
+        "that already exists updates that contact."
+    )
 
     def save_model(
         self, request: HttpRequest, obj: Contact, form: Any, change: bool
@@ -125,54 +113,6 @@ class ContactAdmin(WorkspaceAdmin):
                 f"Changed {', '.join(sorted(form.changed_data))} in admin",
                 actor=acting_user(request),
             )
-
-    def get_urls(self) -> list[URLPattern]:
-        extra = [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="crm_contact_import",
-            )
-        ]
-        return extra + super().get_urls()
-
-    def import_view(self, request: HttpRequest) -> HttpResponse:
-        """Upload a CSV; good rows are saved and bad rows listed by line."""
-        if not self.has_add_permission(request):
-            return redirect("admin:index")
-        workspaces = Workspace.objects.all()
-        if not request.user.is_superuser:
-            workspaces = workspaces.filter(pk__in=admin_workspace_ids(request))
-
-        form = ContactImportForm(
-            request.POST or None, request.FILES or None, workspaces=workspaces
-        )
-        report = None
-        if request.method == "POST" and form.is_valid():
-            try:
-                report = import_contacts(
-                    form.cleaned_data["workspace"],
-                    form.cleaned_data["file"].read(),
-                    acting_user(request),
-                )
-            except ThoughtflowError as exc:
-                form.add_error("file", exc.message)
-            else:
-                level = messages.WARNING if report.errors else messages.SUCCESS
-                self.message_user(
-                    request,
-                    f"Imported {report.created} new and updated {report.updated} "
-                    f"contacts; {len(report.errors)} rows were not imported.",
-                    level,
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Import contacts from CSV",
-            "opts": self.model._meta,
-            "form": form,
-            "report": report,
-        }
-        return TemplateResponse(request, "admin/crm/contact/import.html", context)
 
     @admin.action(description="Export selected contacts as CSV")
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:

@@ -66,7 +66,7 @@ def import_contacts(
     Raises InvalidImport when the file as a whole cannot be read; row-level
     problems are collected in the report and do not stop the import.
     """
-    text = _decode(data)
+    text = decode_csv(data)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = _columns(reader.fieldnames)
     report = ImportReport()
@@ -102,7 +102,8 @@ def import_contacts(
     return report
 
 
-def _decode(data: bytes | str) -> str:
+def decode_csv(data: bytes | str) -> str:
+    """CSV bytes as text: UTF-8, with or without a byte-order mark."""
     if isinstance(data, str):
         return data.removeprefix("\ufeff")
     try:

@@ -1,0 +1,219 @@
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from conversations.consent import lock_recipient_state, record_opt_in, record_opt_out
+from conversations.models import (
+    Consent,
+    ConsentRecord,
+    Conversation,
+    GlobalSuppression,
+    Message,
+    MessagingSettings,
+    RecipientState,
+    Suppression,
+)
+from conversations.suppression import import_suppressions
+from integrations.crm.phones import InvalidPhoneNumber, to_e164
+from thoughtflow.admin import CsvImportAdmin, WorkspaceAdmin
+from thoughtflow.tenancy import acting_user
+
+
+class ReadOnlyAdmin(WorkspaceAdmin):
+    """For records written only by the system: viewable, never edited here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(MessagingSettings)
+class MessagingSettingsAdmin(WorkspaceAdmin):
+    list_display = [
+        "workspace",
+        "brand_name",
+        "quiet_hours_start",
+        "quiet_hours_end",
+        "state_rules",
+        "max_messages_per_day",
+    ]
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    fields = ["created_at", "direction", "author", "body", "status", "block_reason"]
+    readonly_fields = [
+        "created_at",
+        "direction",
+        "author",
+        "body",
+        "status",
+        "block_reason",
+    ]
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+
+@admin.register(Conversation)
+class ConversationAdmin(WorkspaceAdmin):
+    list_display = ["contact", "sender", "state", "needs_attention", "last_message_at"]
+    list_filter = ["state", "needs_attention"]
+    search_fields = ["contact__phone", "contact__first_name", "contact__last_name"]
+    readonly_fields = [
+        "contact",
+        "sender",
+        "last_message_at",
+        "created_at",
+        "closed_at",
+    ]
+    inlines = [MessageInline]
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "contact",
+        "direction",
+        "purpose",
+        "status",
+        "block_reason",
+        "segments",
+        "error_code",
+    ]
+    list_filter = ["direction", "status", "purpose", "block_reason"]
+    search_fields = ["twilio_sid", "contact__phone"]
+
+
+@admin.register(RecipientState)
+class RecipientStateAdmin(ReadOnlyAdmin):
+    list_display = ["contact", "consent", "opted_out_at", "region", "unreachable_code"]
+    list_filter = ["consent", "region"]
+    search_fields = ["contact__phone", "contact__last_name"]
+    actions = ["clear_unreachable"]
+
+    @admin.action(description="Mark the numbers reachable again")
+    def clear_unreachable(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = queryset.update(unreachable_code=None, unreachable_at=None)
+        self.message_user(request, f"{count} numbers may be texted again.")
+
+
+class ConsentRecordForm(forms.ModelForm):
+    class Meta:
+        model = ConsentRecord
+        fields = ["workspace", "contact", "status", "source", "channel", "evidence"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        contact, workspace = cleaned.get("contact"), cleaned.get("workspace")
+        if contact and workspace and contact.workspace_id != workspace.pk:
+            self.add_error("contact", "Choose a contact of the same workspace.")
+        if cleaned.get("status") == Consent.UNKNOWN:
+            self.add_error("status", "Record an opt-in or an opt-out.")
+        return cleaned
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(WorkspaceAdmin):
+    """The consent audit history. Adding a record changes the contact's consent."""
+
+    form = ConsentRecordForm
+    list_display = ["created_at", "contact", "status", "source", "channel", "actor"]
+    list_filter = ["status", "source", "channel"]
+    search_fields = ["contact__phone", "contact__last_name", "evidence"]
+    autocomplete_fields = ["contact"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The history is evidence: it is never edited or deleted.
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: ConsentRecord, form: Any, change: bool
+    ) -> None:
+        record = record_opt_out if obj.status == Consent.OPTED_OUT else record_opt_in
+        with transaction.atomic():
+            saved = record(
+                lock_recipient_state(obj.contact),
+                source=obj.source,
+                channel=obj.channel,
+                evidence=obj.evidence,
+                actor=acting_user(request),
+            )
+        if saved is None:
+            self.message_user(
+                request,
+                "The contact already had that consent; nothing changed.",
+                messages.WARNING,
+            )
+            return
+        obj.pk = saved.pk
+
+
+class PhoneForm(forms.ModelForm):
+    """Stores `phone` in E.164, read in the workspace's country when it has one."""
+
+    def clean_phone(self) -> str:
+        workspace = self.cleaned_data.get("workspace")
+        country = workspace.default_country if workspace else "US"
+        try:
+            return to_e164(self.cleaned_data["phone"], country)
+        except InvalidPhoneNumber as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class SuppressionForm(PhoneForm):
+    class Meta:
+        model = Suppression
+        fields = ["workspace", "phone", "reason"]
+
+
+class GlobalSuppressionForm(PhoneForm):
+    class Meta:
+        model = GlobalSuppression
+        fields = ["phone", "reason"]
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(CsvImportAdmin):
+    form = SuppressionForm
+    list_display = ["phone", "reason", "workspace", "created_by", "created_at"]
+    search_fields = ["phone", "reason"]
+    importer = staticmethod(import_suppressions)
+    columns_help = "Columns: phone (required) and reason. Numbers already listed stay."
+
+    def save_model(
+        self, request: HttpRequest, obj: Suppression, form: Any, change: bool
+    ) -> None:
+        obj.created_by = obj.created_by or acting_user(request)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(GlobalSuppression)
+class GlobalSuppressionAdmin(admin.ModelAdmin):
+    """The installation-wide do-not-contact list, for superusers only."""
+
+    form = GlobalSuppressionForm
+    list_display = ["phone", "reason", "created_by", "created_at"]
+    search_fields = ["phone", "reason"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def save_model(
+        self, request: HttpRequest, obj: GlobalSuppression, form: Any, change: bool
+    ) -> None:
+        obj.created_by = obj.created_by or acting_user(request)
+        super().save_model(request, obj, form, change)
