@@ -42,6 +42,7 @@ def record_opt_out(
     *,
     source: str,
     evidence: str = "",
+    channel: str = "sms",
     message: Message | None = None,
     actor: User | None = None,
 ) -> ConsentRecord | None:
@@ -62,7 +63,9 @@ def record_opt_out(
             "opt_out_confirmation",
         ]
     )
-    record = _record(state, Consent.OPTED_OUT, source, evidence, message, actor)
+    record = _record(
+        state, Consent.OPTED_OUT, source, channel, evidence, message, actor
+    )
     logger.info(
         "contact opted out workspace_id=%s contact_id=%s source=%s",
         state.workspace_id,
@@ -77,6 +80,7 @@ def record_opt_in(
     *,
     source: str,
     evidence: str = "",
+    channel: str = "sms",
     message: Message | None = None,
     actor: User | None = None,
 ) -> ConsentRecord | None:
@@ -87,7 +91,7 @@ def record_opt_in(
     state.consent = Consent.OPTED_IN
     state.consent_changed_at = timezone.now()
     state.save(update_fields=["consent", "consent_changed_at"])
-    record = _record(state, Consent.OPTED_IN, source, evidence, message, actor)
+    record = _record(state, Consent.OPTED_IN, source, channel, evidence, message, actor)
     logger.info(
         "contact opted in workspace_id=%s contact_id=%s source=%s",
         state.workspace_id,
@@ -101,6 +105,7 @@ def _record(
     state: RecipientState,
     status: str,
     source: str,
+    channel: str,
     evidence: str,
     message: Message | None,
     actor: User | None,
@@ -110,6 +115,7 @@ def _record(
         contact_id=state.contact_id,
         status=status,
         source=source,
+        channel=channel,
         evidence=evidence[:2000],
         message=message,
         actor=actor,

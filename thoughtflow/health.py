@@ -63,7 +63,7 @@ def check_task_broker() -> dict[str, Any]:
     }
     if not clusters:
         result["error"] = (
-            "No worker is running. Start one with `python manage.py qcluster`."
+            "No worker is running. Start one with `python manage.py worker`."
         )
     return result
 

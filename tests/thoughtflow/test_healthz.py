@@ -1,6 +1,6 @@
 import pytest
-from django_q.status import Stat
 from django.test import Client
+from django_q.status import Stat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,7 +18,7 @@ def test_healthz_is_unavailable_without_a_worker(monkeypatch):
     assert body["checks"]["database"]["ok"] is True
     assert body["checks"]["channel_layer"]["ok"] is True
     assert body["checks"]["task_broker"]["ok"] is False
-    assert "python manage.py qcluster" in body["checks"]["task_broker"]["error"]
+    assert "python manage.py worker" in body["checks"]["task_broker"]["error"]
 
 
 def test_healthz_is_ok_with_a_worker_running(worker):

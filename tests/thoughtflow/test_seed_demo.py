@@ -2,7 +2,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from conversations.models import ConsentRecord, RecipientState
 from integrations.crm.models import Contact
+from integrations.twilio.models import Sender
 from thoughtflow.management.commands.seed_demo import DEMO_PASSWORD
 from thoughtflow.models import Membership, User, Workspace
 
@@ -17,6 +19,23 @@ def test_seed_demo_is_idempotent():
     assert User.objects.count() == 3
     assert Membership.objects.count() == 4
     assert Contact.objects.count() == 5
+    assert Sender.objects.get().account.kind == "local"
+    assert RecipientState.objects.filter(consent="opted_in").count() == 5
+    assert ConsentRecord.objects.count() == 5
+
+
+def test_seed_demo_uses_a_twilio_account_from_the_environment(settings):
+    settings.TWILIO_ACCOUNT_SID = "AC" + "2" * 32
+    settings.TWILIO_AUTH_TOKEN = "secret-token"
+    settings.TWILIO_FROM_NUMBER = "+14155550100"
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    default = Sender.objects.get(is_default=True)
+    assert (default.phone_number, default.account.kind) == ("+14155550100", "twilio")
+    assert default.account.auth_token == "secret-token"
+    assert Sender.objects.count() == 2
 
 
 def test_demo_users_can_sign_in_and_see_their_workspace():

@@ -1,7 +1,8 @@
 """Run Thoughtflow locally: migrate, seed, then serve the app with a worker.
 
-The web server (daphne: HTTP and websockets) and a django-q2 worker run as
-child processes; Ctrl-C stops both.
+The web server (daphne: HTTP and websockets) and a worker (django-q2 and the
+claimer, see thoughtflow/claimer.py) run as child processes; Ctrl-C stops
+both.
 """
 
 import signal
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         python = sys.executable
         commands = [
             [python, "-m", "daphne", "-b", host, "-p", str(port), ASGI_APP],
-            [python, "manage.py", "qcluster"],
+            [python, "manage.py", "worker"],
         ]
         # Own process groups: Ctrl-C reaches only this command, which then
         # stops each child in the order and way it needs.
@@ -52,6 +53,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"\nThoughtflow is running at {base}/\n")
             + f"  Sign in:  {base}/login/  as {users}; password: {DEMO_PASSWORD}\n"
+            + f"  Simulator: {base}/simulator/ (text the demo line as a contact)\n"
             + f"  Admin:    {base}/admin/\n"
             + f"  API docs: {base}/api/docs/   schema: {base}/api/schema/\n"
             + f"  Health:   {base}/healthz\n"

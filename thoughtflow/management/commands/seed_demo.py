@@ -6,11 +6,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from conversations.consent import lock_recipient_state, record_opt_in
+from conversations.models import Consent, ConsentRecord, MessagingSettings
 from integrations.crm import services as crm
 from integrations.crm.models import Contact, Deal
+from integrations.twilio.models import CarrierAccount, Sender
 from thoughtflow.models import Membership, Role, User, Workspace
 
 DEMO_PASSWORD = "thoughtflow"  # noqa: S105 - printed to the person running the demo
+LOCAL_NUMBER = "+15005550006"
+SUPPORT_CONTACT = "support@acme.example"
 
 PEOPLE = [
     # username, role in the demo workspace, superuser
@@ -93,10 +98,71 @@ class Command(BaseCommand):
                 defaults={"role": Role.OPERATOR},
             )
             created = self._contacts(demo)
+            self._messaging(demo)
 
         self.stdout.write(
             f"Demo workspace {demo.name!r} ready: {len(PEOPLE)} users, "
             f"{created} new contacts."
+        )
+
+    def _messaging(self, workspace: Workspace) -> None:
+        """Numbers, compliance texts and consent, so the demo can text at once."""
+        MessagingSettings.objects.get_or_create(
+            workspace=workspace,
+            defaults={"brand_name": workspace.name, "support_contact": SUPPORT_CONTACT},
+        )
+        senders = Sender.objects.for_workspace(workspace.pk)
+        if not senders.filter(account__kind=CarrierAccount.Kind.LOCAL).exists():
+            Sender.objects.create(
+                workspace=workspace,
+                account=CarrierAccount.create_local(workspace.pk),
+                label="Demo line (local carrier)",
+                phone_number=LOCAL_NUMBER,
+                is_default=not settings.TWILIO_ACCOUNT_SID,
+                messages_per_second=10,
+            )
+        if settings.TWILIO_ACCOUNT_SID:
+            self._twilio_sender(workspace)
+
+        for contact in Contact.objects.for_workspace(workspace):
+            with transaction.atomic():
+                state = lock_recipient_state(contact)
+                if state.consent == Consent.UNKNOWN:
+                    record_opt_in(
+                        state,
+                        source=ConsentRecord.Source.WEB_FORM,
+                        channel="web",
+                        evidence="Consent given on the demo sign-up form.",
+                    )
+
+    def _twilio_sender(self, workspace: Workspace) -> None:
+        """The real Twilio account named by TWILIO_* variables, as the default."""
+        account, _ = CarrierAccount.objects.update_or_create(
+            account_sid=settings.TWILIO_ACCOUNT_SID,
+            defaults={
+                "workspace": workspace,
+                "name": "Twilio",
+                "kind": CarrierAccount.Kind.TWILIO,
+                "auth_token": settings.TWILIO_AUTH_TOKEN,
+            },
+        )
+        lookup = (
+            {"messaging_service_sid": settings.TWILIO_MESSAGING_SERVICE_SID}
+            if settings.TWILIO_MESSAGING_SERVICE_SID
+            else {"phone_number": settings.TWILIO_FROM_NUMBER}
+        )
+        Sender.objects.for_workspace(workspace.pk).exclude(**lookup).update(
+            is_default=False
+        )
+        Sender.objects.update_or_create(
+            **lookup,
+            defaults={
+                "workspace": workspace,
+                "account": account,
+                "label": "Twilio",
+                "is_default": True,
+                "is_active": True,
+            },
         )
 
     def _user(self, username: str, is_superuser: bool) -> User:
