@@ -146,7 +146,7 @@ class Command(BaseCommand):
                 "auth_token": settings.TWILIO_AUTH_TOKEN,
             },
         )
-        lookup = (
+        lookup: dict[str, Any] = (
             {"messaging_service_sid": settings.TWILIO_MESSAGING_SERVICE_SID}
             if settings.TWILIO_MESSAGING_SERVICE_SID
             else {"phone_number": settings.TWILIO_FROM_NUMBER}
