@@ -48,7 +48,9 @@ CARRIER_HANDLED = {
 MAX_MEDIA = 10
 
 
-def store_inbound(sender: Sender, form: Mapping[str, str]) -> InboundWebhook | None:
+def store_inbound(
+    *, workspace_id: int, sender_id: int, form: Mapping[str, str]
+) -> InboundWebhook | None:
     """Keep the carrier's request and schedule its processing.
 
     Returns None when this MessageSid was stored before (a carrier retry).
@@ -57,8 +59,8 @@ def store_inbound(sender: Sender, form: Mapping[str, str]) -> InboundWebhook | N
     try:
         with transaction.atomic():
             webhook = InboundWebhook.objects.create(
-                workspace_id=sender.workspace_id,
-                sender=sender,
+                workspace_id=workspace_id,
+                sender_id=sender_id,
                 message_sid=payload["MessageSid"],
                 payload=payload,
             )

@@ -8,6 +8,16 @@ from thoughtflow.models import Role, User, Workspace
 
 
 @pytest.fixture(autouse=True)
+def _fresh_routes():
+    """Each test starts with no cached number-to-workspace routes."""
+    from integrations.twilio import routes
+
+    routes.forget()
+    yield
+    routes.forget()
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # The default hasher is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -8,6 +8,7 @@ derived from SECRET_KEY.
 
 import base64
 import hashlib
+import logging
 from functools import cache
 from typing import Any
 
@@ -15,6 +16,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+
+logger = logging.getLogger(__name__)
 
 
 @cache
@@ -41,15 +44,20 @@ def encrypt(value: str) -> str:
 
 
 def decrypt(token: str) -> str:
+    """Decrypt a stored value; "" when no configured key can.
+
+    An unreadable secret must not make its row unloadable: the admin has to
+    be able to open the row and enter the secret again.
+    """
     try:
         return fernet().decrypt(token.encode()).decode()
     except InvalidToken:
-        raise ImproperlyConfigured(
-            "A stored secret cannot be decrypted: SECRET_KEY or "
-            "FIELD_ENCRYPTION_KEYS changed since it was saved. Restore the old "
-            "key (list it after the new one in FIELD_ENCRYPTION_KEYS) or re-enter "
-            "the secret."
-        ) from None
+        logger.error(
+            "stored secret cannot be decrypted: SECRET_KEY or FIELD_ENCRYPTION_KEYS "
+            "changed since it was saved; restore the old key (listed after the "
+            "new one in FIELD_ENCRYPTION_KEYS) or enter the secret again"
+        )
+        return ""
 
 
 class EncryptedTextField(models.TextField):

@@ -15,7 +15,8 @@ from twilio.request_validator import RequestValidator
 
 from conversations.inbound import store_inbound
 from conversations.status import record_status
-from integrations.twilio.models import CarrierAccount, Sender
+from integrations.twilio import routes
+from integrations.twilio.models import CarrierAccount
 
 logger = logging.getLogger(__name__)
 
@@ -32,16 +33,18 @@ def inbound_sms(request: HttpRequest) -> HttpResponse:
         return problem
 
     form = request.POST
-    sender = _sender_for(form["To"], form.get("MessagingServiceSid", ""))
-    if sender is None or sender.account.account_sid != form["AccountSid"]:
-        logger.warning(
-            "inbound sms for unknown number account_sid=%s", form["AccountSid"][:6]
-        )
-        return HttpResponse("Unknown recipient.", status=403, content_type="text/plain")
-    if not _signed_by(request, sender.account):
-        return HttpResponse("Invalid signature.", status=403, content_type="text/plain")
+    to, service_sid = form["To"], form.get("MessagingServiceSid", "")
+    route = routes.find(to, service_sid)
+    if route is not None and not _signed(request, route.auth_token):
+        # The cached token may predate a rotation: check once more, fresh.
+        route = routes.find(to, service_sid, fresh=True)
+        if route is not None and not _signed(request, route.auth_token):
+            return _forbidden("Invalid signature.")
+    if route is None or route.account_sid != form["AccountSid"]:
+        logger.warning("inbound sms for unknown number to=%s", to[:5])
+        return _forbidden("Unknown recipient.")
 
-    store_inbound(sender, form)
+    store_inbound(workspace_id=route.workspace_id, sender_id=route.sender_id, form=form)
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
 
@@ -54,8 +57,8 @@ def status_callback(request: HttpRequest) -> HttpResponse:
 
     form = request.POST
     account = CarrierAccount.objects.filter(account_sid=form["AccountSid"]).first()
-    if account is None or not _signed_by(request, account):
-        return HttpResponse("Invalid signature.", status=403, content_type="text/plain")
+    if account is None or not _signed(request, account.auth_token):
+        return _forbidden("Invalid signature.")
 
     message_id = request.GET.get("m", "")
     error_code = form.get("ErrorCode", "")
@@ -98,22 +101,17 @@ def _refuse_malformed(
     return None
 
 
-def _sender_for(to: str, messaging_service_sid: str) -> Sender | None:
-    senders = Sender.objects.select_related("account").filter(is_active=True)
-    sender = senders.filter(phone_number=to).first()
-    if sender is None and messaging_service_sid:
-        sender = senders.filter(messaging_service_sid=messaging_service_sid).first()
-    return sender
-
-
-def _signed_by(request: HttpRequest, account: CarrierAccount) -> bool:
+def _signed(request: HttpRequest, auth_token: str) -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     url = settings.PUBLIC_BASE_URL + request.get_full_path()
-    valid = bool(signature) and RequestValidator(account.auth_token).validate(
+    # An empty token (one that could not be decrypted) validates nothing.
+    valid = bool(signature and auth_token) and RequestValidator(auth_token).validate(
         url, request.POST, signature
     )
     if not valid:
-        logger.warning(
-            "webhook signature invalid path=%s account_id=%s", request.path, account.pk
-        )
+        logger.warning("webhook signature invalid path=%s", request.path)
     return valid
+
+
+def _forbidden(reason: str) -> HttpResponse:
+    return HttpResponse(reason, status=403, content_type="text/plain")

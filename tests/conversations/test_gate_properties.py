@@ -151,7 +151,11 @@ def test_no_message_reaches_an_opted_out_contact(world, steps):
 
     for action, argument in steps:
         if action == "inbound":
-            store_inbound(sender, inbound_form(sender, phone, INBOUND_TEXTS[argument]))
+            store_inbound(
+                workspace_id=workspace.pk,
+                sender_id=sender.pk,
+                form=inbound_form(sender, phone, INBOUND_TEXTS[argument]),
+            )
         elif action == "send":
             send_sms(
                 contact=contact,

@@ -268,3 +268,34 @@ def test_opt_out_confirmation_too_late_is_not_sent(
     assert confirmation.status == Message.Status.BLOCKED
     assert confirmation.block_reason == "confirmation_not_due"
     assert fake_twilio.messages == []
+
+
+def test_rotated_token_is_picked_up_at_once(web, sender):
+    from integrations.twilio.models import CarrierAccount
+
+    _deliver(web, sender, "before rotation")  # Caches the route and token.
+    account = CarrierAccount.objects.get()
+    account.auth_token = "9" * 32
+    account.save()
+
+    form = inbound_form(sender, "+12125550170", "after rotation")
+    response = post_signed(web, URL, form, "9" * 32)
+
+    assert response.status_code == 200
+    assert InboundWebhook.objects.count() == 2
+
+
+def test_undecryptable_token_refuses_webhooks_but_keeps_the_account_editable(
+    web, sender, settings, caplog
+):
+    from cryptography.fernet import Fernet
+
+    from integrations.twilio.models import CarrierAccount
+
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+
+    response, _ = _deliver(web, sender, "hello")
+
+    assert response.status_code == 403
+    assert CarrierAccount.objects.get().auth_token == ""
+    assert "stored secret cannot be decrypted" in caplog.text
