@@ -27,7 +27,8 @@ from conversations.models import (
     RecipientState,
     Suppression,
 )
-from integrations.crm.models import Contact
+from integrations.crm.models import Activity, Contact
+from integrations.crm.services import record_activity
 from integrations.twilio.models import Sender
 from thoughtflow.errors import ThoughtflowError
 from thoughtflow.models import User
@@ -112,6 +113,19 @@ def send_sms(
             apply_decision(message, decision, now)
             message.save()
             touch_conversation(conversation, now)
+            record_activity(
+                contact,
+                Activity.Kind.MESSAGE,
+                f"Text {message.get_status_display().lower()} "
+                f"({message.segments} segment{'s' if message.segments != 1 else ''})",
+                data={
+                    "message_id": message.pk,
+                    "direction": "outbound",
+                    "status": message.status,
+                    "reason": message.block_reason,
+                },
+                actor=user,
+            )
             if message.status in (Message.Status.QUEUED, Message.Status.DEFERRED):
                 enqueue("conversations.tasks.deliver_message", message.pk)
     except IntegrityError:

@@ -236,6 +236,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise warns on every request when the folder is missing, as it is
+# until the first collectstatic.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Vite's build output (`npm run build` in frontend/), served as static/frontend/.
 STATICFILES_DIRS = [("frontend", BASE_DIR / "frontend" / "dist")]
 STORAGES = {

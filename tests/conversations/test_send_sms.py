@@ -390,3 +390,14 @@ def test_long_body_is_refused_with_the_limit(customer, sender):
 
     with pytest.raises(InvalidMessage, match="at most 1600 characters"):
         _send(customer, "x" * 1601)
+
+
+def test_every_message_is_on_the_contact_timeline(cast, sender, daytime):
+    contact = make_contact(cast.workspace, phone="+12125550165", time_zone="UTC")
+
+    blocked = _send(contact, "hello")
+
+    entry = contact.activities.filter(kind="message").get()
+    assert entry.summary == "Text blocked (1 segment)"
+    assert entry.data["message_id"] == blocked.pk
+    assert entry.data["reason"] == "no_consent"
