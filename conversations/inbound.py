@@ -32,8 +32,8 @@ from conversations.quiet_hours import recipient_state
 from conversations.sending import open_conversation, send_sms, touch_conversation
 from conversations.signals import message_received
 from integrations.crm.models import Activity, Contact
-from integrations.crm.phones import InvalidPhoneNumber, to_e164
-from integrations.crm.services import ContactExists, create_contact, record_activity
+from integrations.crm.phones import InvalidPhoneNumber
+from integrations.crm.services import contact_for_phone, record_activity
 from integrations.twilio.models import Sender
 from thoughtflow.tasks import enqueue
 
@@ -119,18 +119,10 @@ def process_inbound(webhook_id: int) -> str:
 
 
 def _contact_for(sender: Sender, address: str) -> Contact | None:
-    workspace = sender.workspace
     try:
-        phone = to_e164(address, workspace.default_country)
+        return contact_for_phone(sender.workspace, address)
     except InvalidPhoneNumber:
         return None
-    contact = Contact.objects.for_workspace(workspace).filter(phone=phone).first()
-    if contact is not None:
-        return contact
-    try:
-        return create_contact(workspace, {"phone": phone})
-    except ContactExists as exc:
-        return Contact.objects.get(pk=exc.contact_id)
 
 
 def _record_message(

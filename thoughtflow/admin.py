@@ -192,6 +192,11 @@ class WorkspaceModelAdmin(WorkspaceAdmin):
     def get_list_filter(self, request: HttpRequest) -> Any:
         return []
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Reaching private addresses is a decision about this installation's
+        # network, so only its superusers make it.
+        return [] if request.user.is_superuser else ["allow_private_http"]
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
 

@@ -45,6 +45,12 @@ class Workspace(models.Model):
         default="America/New_York",
         help_text="Used for contacts whose number does not tell their time zone.",
     )
+    allow_private_http = models.BooleanField(
+        default=False,
+        help_text="Let workflow HTTP steps call private and loopback addresses "
+        "(an internal CRM, say). Off by default: a workflow could otherwise reach "
+        "services inside this network.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "integrations.crm",
     "integrations.twilio",
     "conversations",
+    "workflows",
 ]
 
 MIDDLEWARE = [
@@ -183,8 +184,15 @@ Q_CLUSTER = {
 
 # Functions the worker's claimer loop calls to wake due work; see
 # thoughtflow/claimer.py.
-CLAIMERS = ["conversations.delivery.claim_due_messages"]
+CLAIMERS = [
+    "conversations.delivery.claim_due_messages",
+    "workflows.engine.executor.claim_due_steps",
+]
 CLAIMER_POLL_S = 0.2
+# A step's node is leased while it executes; past this, another worker may
+# take it over (its side effects are keyed by step, so none repeats).
+STEP_LEASE_S = env_int("STEP_LEASE_S", 120)
+STEP_CLAIM_LEASE_S = env_int("STEP_CLAIM_LEASE_S", 30)
 
 # Messaging. The Twilio base URL is a setting so the real SDK can be pointed
 # at a Twilio-compatible server.
@@ -283,6 +291,13 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "SECURITY": [{"ApiKeyAuth": []}],
+    # Several models have a `status`; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "WorkflowStatusEnum": "workflows.models.Workflow.Status",
+        "RunStatusEnum": "workflows.models.Run.Status",
+        "StepStatusEnum": "workflows.models.Step.Status",
+        "HandoffStatusEnum": "workflows.models.Handoff.Status",
+    },
 }
 
 CONTACT_IMPORT_MAX_ROWS = env_int("CONTACT_IMPORT_MAX_ROWS", 10_000)

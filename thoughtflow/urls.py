@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("webhooks/twilio/", include("integrations.twilio.urls")),
     path("", include("conversations.urls")),
+    path("", include("workflows.urls")),
     path("api/", include("thoughtflow.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -21,6 +21,7 @@ from integrations.crm.phones import (
     time_zone_for,
     to_e164,
 )
+from integrations.crm.signals import contact_created, contact_tagged
 from thoughtflow.errors import ThoughtflowError
 from thoughtflow.models import User, Workspace
 
@@ -138,6 +139,15 @@ def create_contact(
             record_activity(
                 contact, Activity.Kind.CREATED, "Contact created", actor=actor
             )
+            transaction.on_commit(
+                lambda: contact_created.send(sender=Contact, contact=contact)
+            )
+            if tags:
+                transaction.on_commit(
+                    lambda: contact_tagged.send(
+                        sender=Contact, contact=contact, tags=list(tags)
+                    )
+                )
     except IntegrityError:
         # Another request created the same number between our check and insert.
         existing = Contact.objects.for_workspace(workspace).get(phone=clean["phone"])
@@ -147,6 +157,21 @@ def create_contact(
         "contact created workspace_id=%s contact_id=%s", workspace.pk, contact.pk
     )
     return contact
+
+
+def contact_for_phone(workspace: Workspace, raw_phone: str) -> Contact:
+    """The workspace's contact with this number, created bare if there is none.
+
+    Raises InvalidPhoneNumber when the text is not a number.
+    """
+    phone = to_e164(raw_phone, workspace.default_country)
+    contact = Contact.objects.for_workspace(workspace).filter(phone=phone).first()
+    if contact is not None:
+        return contact
+    try:
+        return create_contact(workspace, {"phone": phone})
+    except ContactExists as exc:
+        return Contact.objects.get(pk=exc.contact_id)
 
 
 def update_contact(
@@ -187,6 +212,12 @@ def update_contact(
             if old_tags != tags:
                 contact.tags.set(_tags_by_name(workspace, tags))
                 changes["tags"] = [old_tags, tags]
+                if added := sorted(set(tags) - set(old_tags)):
+                    transaction.on_commit(
+                        lambda: contact_tagged.send(
+                            sender=Contact, contact=contact, tags=added
+                        )
+                    )
         if changes:
             record_activity(
                 contact,

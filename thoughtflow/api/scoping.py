@@ -59,6 +59,10 @@ class WorkspaceScopedModelViewSet(
 ):
     """Create, read, update, delete and list, all within one workspace."""
 
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        # CreateModelMixin's own perform_create comes first in the MRO.
+        serializer.save(workspace=self.workspace_context.workspace)
+
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     """A primary-key field that only resolves rows of the request's workspace."""

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from conversations.views import segments
 from integrations.crm.views import ContactViewSet, DealViewSet
 from thoughtflow.api.views import ApiKeyViewSet, MembershipViewSet, WorkspaceViewSet
+from workflows.views import HandoffViewSet, RunViewSet, WorkflowViewSet, node_kinds
 
 router = DefaultRouter()
 router.register("workspaces", WorkspaceViewSet, basename="workspace")
@@ -11,8 +12,12 @@ router.register("memberships", MembershipViewSet, basename="membership")
 router.register("api-keys", ApiKeyViewSet, basename="apikey")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("deals", DealViewSet, basename="deal")
+router.register("workflows", WorkflowViewSet, basename="workflow")
+router.register("runs", RunViewSet, basename="run")
+router.register("handoffs", HandoffViewSet, basename="handoff")
 
 urlpatterns = [
     *router.urls,
     path("sms/segments/", segments, name="sms-segments"),
+    path("node-kinds/", node_kinds, name="node-kinds"),
 ]

@@ -1,0 +1,416 @@
+"""The engine: steps persisted, nodes executed, waits, retries and policies."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from conversations.models import Message
+from integrations.crm.models import Contact
+from tests.factories import make_contact
+from tests.messaging import opt_in
+from tests.tasks import drop_queued_tasks, run_queued_tasks
+from tests.workflows.builders import edge, make_workflow, node, webhook_trigger
+from workflows import services
+from workflows.engine import executor
+from workflows.engine.runs import cancel_run, resolve_handoff, retry_run, start_run
+from workflows.models import Handoff, Run, Step, Workflow
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    state = {"now": timezone.now().replace(hour=15, minute=0, second=0, microsecond=0)}
+    monkeypatch.setattr(timezone, "now", lambda: state["now"])
+    return state
+
+
+@pytest.fixture
+def customer(cast):
+    contact = make_contact(
+        cast.workspace, first_name="Maya", phone="+12125550140", time_zone="UTC"
+    )
+    opt_in(contact)
+    return contact
+
+
+def _advance(clock, seconds: float) -> list:
+    clock["now"] += datetime.timedelta(seconds=seconds)
+    executor.claim_due_steps()
+    return run_queued_tasks()
+
+
+def sms_flow(workspace, body="Hi {{ contact.first_name }}, thanks for calling!"):
+    return make_workflow(
+        workspace,
+        [webhook_trigger(), node("text", "send_sms", body=body), node("done", "end")],
+        [
+            edge("start", "next", "text"),
+            edge("text", "sent", "done"),
+            edge("text", "blocked", None),
+        ],
+    )
+
+
+def test_run_executes_each_step_and_records_it(
+    cast, customer, sender, fake_twilio, clock
+):
+    workflow = sms_flow(cast.workspace)
+
+    run = start_run(workflow, customer, {"form": {"phone": customer.phone}})
+    run_queued_tasks()
+
+    run.refresh_from_db()
+    assert run.status == Run.Status.COMPLETED
+    steps = list(run.steps.order_by("id"))
+    assert [(s.node_id, s.status, s.port, s.attempt) for s in steps] == [
+        ("start", "succeeded", "next", 1),
+        ("text", "succeeded", "sent", 1),
+        ("done", "succeeded", "", 1),
+    ]
+    assert steps[1].input["config"]["body"].startswith("Hi {{")
+    assert steps[1].output["status"] == "queued"
+    assert fake_twilio.messages[0]["form"]["Body"] == "Hi Maya, thanks for calling!"
+    assert run.context["steps"]["text"]["port"] == "sent"
+
+
+def test_run_stays_on_its_version_when_a_new_one_is_published(
+    cast, customer, sender, fake_twilio, clock
+):
+    workflow = make_workflow(
+        cast.workspace,
+        [
+            webhook_trigger(),
+            node("pause", "wait", mode="duration", seconds=3600),
+            node("text", "send_sms", body="version one"),
+        ],
+        [
+            edge("start", "next", "pause"),
+            edge("pause", "next", "text"),
+            edge("text", "sent", None),
+            edge("text", "blocked", None),
+        ],
+    )
+    first = start_run(workflow, customer, {})
+    run_queued_tasks()
+
+    draft = dict(workflow.draft)
+    draft["nodes"][2]["config"]["body"] = "version two"
+    services.save_draft(workflow, draft, workflow.draft_revision)
+    services.publish(workflow)
+    workflow.refresh_from_db()
+    other = make_contact(cast.workspace, phone="+12125550141", time_zone="UTC")
+    opt_in(other)
+    second = start_run(workflow, other, {})
+    run_queued_tasks()
+    _advance(clock, 3601)
+
+    bodies = sorted(m["form"]["Body"] for m in fake_twilio.messages)
+    assert bodies == ["version one", "version two"]
+    assert (first.version.number, second.version.number) == (1, 2)
+
+
+def test_wait_fires_when_due_and_survives_a_lost_task(
+    cast, customer, sender, fake_twilio, clock
+):
+    workflow = make_workflow(
+        cast.workspace,
+        [
+            webhook_trigger(),
+            node("pause", "wait", mode="duration", seconds=60),
+            node("done", "end", result="waited"),
+        ],
+        [edge("start", "next", "pause"), edge("pause", "next", "done")],
+    )
+    run = start_run(workflow, customer, {})
+    run_queued_tasks()
+    run.refresh_from_db()
+    assert run.status == Run.Status.WAITING
+
+    clock["now"] += datetime.timedelta(seconds=61)
+    executor.claim_due_steps()
+    drop_queued_tasks()  # The queue loses the wake-up...
+    assert _advance(clock, 0) == []  # ...and the claim is leased for a while,
+    _advance(clock, 31)  # then claimed again.
+
+    run.refresh_from_db()
+    assert (run.status, run.result) == (Run.Status.COMPLETED, "waited")
+
+
+def test_branch_follows_the_first_matching_condition(cast, customer, clock):
+    workflow = make_workflow(
+        cast.workspace,
+        [
+            webhook_trigger(),
+            node(
+                "route",
+                "branch",
+                conditions=[
+                    {
+                        "port": "hot",
+                        "when": {
+                            "var": "trigger.form.budget",
+                            "op": "gte",
+                            "value": 1000,
+                        },
+                    },
+                    {
+                        "port": "roof",
+                        "when": {
+                            "var": "trigger.form.topic",
+                            "op": "eq",
+                            "value": "roof",
+                        },
+                    },
+                ],
+            ),
+            node("hot", "end", result="hot"),
+            node("roof", "end", result="roof"),
+            node("other", "end", result="other"),
+        ],
+        [
+            edge("start", "next", "route"),
+            edge("route", "hot", "hot"),
+            edge("route", "roof", "roof"),
+            edge("route", "else", "other"),
+        ],
+        active_run_policy=Workflow.ActiveRunPolicy.QUEUE,
+    )
+
+    results = []
+    for form in ({"budget": "5000"}, {"topic": "Roof "}, {"topic": "gutters"}):
+        run = start_run(workflow, customer, {"form": form})
+        run_queued_tasks()
+        run.refresh_from_db()
+        results.append(run.result)
+
+    assert results == ["hot", "roof", "other"]
+
+
+def test_variables_and_crm_updates_are_applied_once(cast, customer, clock):
+    workflow = make_workflow(
+        cast.workspace,
+        [
+            webhook_trigger(),
+            node(
+                "vars",
+                "set_variables",
+                assignments=[
+                    {"name": "greeting", "value": "Hello {{ contact.first_name }}"}
+                ],
+            ),
+            node(
+                "crm",
+                "crm_update",
+                fields={"last_name": "Lopez", "source": "{{ vars.greeting }}"},
+                add_tags=["callback"],
+                note="Asked for a callback: {{ trigger.form.message }}",
+                deal_stage="qualified",
+            ),
+        ],
+        [
+            edge("start", "next", "vars"),
+            edge("vars", "next", "crm"),
+            edge("crm", "next", None),
+        ],
+    )
+
+    run = start_run(workflow, customer, {"form": {"message": "after 5pm"}})
+    run_queued_tasks()
+    crm_step = run.steps.get(node_id="crm")
+    # A worker died after the node ran: the step runs again.
+    Step.objects.filter(pk=crm_step.pk).update(status="pending", due_at=clock["now"])
+    executor.execute_step(crm_step.pk)
+
+    customer.refresh_from_db()
+    assert customer.last_name == "Lopez"
+    assert customer.custom_fields["source"] == "Hello Maya"
+    assert "callback" in customer.tags.values_list("name", flat=True)
+    notes = customer.activities.filter(kind="note")
+    assert [n.summary for n in notes] == ["Asked for a callback: after 5pm"]
+    assert customer.deals.get().stage == "qualified"
+
+
+def test_send_sms_step_run_twice_sends_once(cast, customer, sender, fake_twilio, clock):
+    workflow = sms_flow(cast.workspace)
+    run = start_run(workflow, customer, {})
+    run_queued_tasks()
+    step = run.steps.get(node_id="text")
+
+    Step.objects.filter(pk=step.pk).update(
+        status="running", lease_until=None, due_at=clock["now"]
+    )
+    executor.execute_step(step.pk)
+    run_queued_tasks()
+
+    assert Message.objects.filter(direction="outbound").count() == 1
+    assert len(fake_twilio.messages) == 1
+
+
+def test_step_abandoned_by_a_dead_worker_is_taken_over_after_its_lease(
+    cast, customer, clock
+):
+    workflow = make_workflow(
+        cast.workspace,
+        [webhook_trigger(), node("done", "end", result="ok")],
+        [edge("start", "next", "done")],
+    )
+    run = start_run(workflow, customer, {})
+    step = run.steps.get()
+    drop_queued_tasks()
+    Step.objects.filter(pk=step.pk).update(
+        status="running",
+        attempt=1,
+        due_at=clock["now"],
+        lease_until=clock["now"] + datetime.timedelta(seconds=120),
+    )
+
+    assert _advance(clock, 60) == []
+    _advance(clock, 61)
+
+    run.refresh_from_db()
+    assert run.status == Run.Status.COMPLETED
+    assert run.steps.get(node_id="start").attempt == 2
+
+
+def test_failing_step_retries_with_backoff_then_fails_the_run_visibly(
+    cast, customer, clock
+):
+    workflow = make_workflow(
+        cast.workspace,
+        [
+            webhook_trigger(),
+            {
+                **node(
+                    "call", "http_request", method="GET", url="http://127.0.0.1:9/none"
+                ),
+                "label": "Notify CRM",
+                "retry": {"max_attempts": 3, "backoff_s": 5},
+            },
+        ],
+        [
+            edge("start", "next", "call"),
+            edge("call", "success", None),
+            edge("call", "failure", None),
+        ],
+    )
+    cast.workspace.allow_private_http = True
+    cast.workspace.save()
+
+    run = start_run(workflow, customer, {})
+    results = [r for _, r in run_queued_tasks()]
+    results += [r for _, r in _advance(clock, 5)]
+    results += [r for _, r in _advance(clock, 10)]
+
+    assert results == ["retry", "retry", "failed"]
+    run.refresh_from_db()
+    assert run.status == Run.Status.FAILED
+    assert run.error.startswith("Step 'Notify CRM' failed after 3 attempt(s):")
+    step = run.steps.get(node_id="call")
+    assert (step.status, step.attempt) == ("failed", 3)
+
+    retry_run(run)
+    run.refresh_from_db()
+    assert run.status == Run.Status.RUNNING
+    assert run.steps.filter(node_id="call").count() == 2
+
+
+def test_human_handoff_waits_and_continues_on_the_chosen_outcome(cast, customer, clock):
+    workflow = make_workflow(
+        cast.workspace,
+        [
+            webhook_trigger(),
+            node(
+                "human",
+                "human_handoff",
+                queue="sales",
+                note="Call {{ contact.first_name }}",
+                outcomes=["booked", "lost"],
+            ),
+            node("won", "end", result="booked"),
+            node("lost", "end", result="lost"),
+        ],
+        [
+            edge("start", "next", "human"),
+            edge("human", "booked", "won"),
+            edge("human", "lost", "lost"),
+        ],
+    )
+    run = start_run(workflow, customer, {})
+    run_queued_tasks()
+    handoff = Handoff.objects.get()
+    assert (handoff.note, handoff.queue, handoff.status) == (
+        "Call Maya",
+        "sales",
+        "open",
+    )
+
+    resolve_handoff(handoff, "booked", cast.agent)
+    run_queued_tasks()
+
+    run.refresh_from_db()
+    assert (run.status, run.result) == (Run.Status.COMPLETED, "booked")
+    assert run.context["steps"]["human"]["resolved_by"] == "agnes"
+
+
+def test_cancelling_a_waiting_run_cancels_its_steps_and_handoff(cast, customer, clock):
+    workflow = make_workflow(
+        cast.workspace,
+        [webhook_trigger(), node("human", "human_handoff", outcomes=["done"])],
+        [edge("start", "next", "human"), edge("human", "done", None)],
+    )
+    run = start_run(workflow, customer, {})
+    run_queued_tasks()
+
+    cancel_run(run, cast.operator)
+
+    run.refresh_from_db()
+    assert run.status == Run.Status.CANCELLED
+    assert run.error == "Cancelled by otto."
+    assert run.steps.get(node_id="human").status == "cancelled"
+    assert Handoff.objects.get().status == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("policy", "statuses"),
+    [
+        ("skip", ["waiting", None]),
+        ("queue", ["completed", "waiting"]),
+        ("restart", ["cancelled", "waiting"]),
+    ],
+)
+def test_active_run_policy(cast, customer, clock, policy, statuses):
+    workflow = make_workflow(
+        cast.workspace,
+        [webhook_trigger(), node("human", "human_handoff", outcomes=["done"])],
+        [edge("start", "next", "human"), edge("human", "done", None)],
+        active_run_policy=policy,
+    )
+    first = start_run(workflow, customer, {})
+    run_queued_tasks()
+
+    second = start_run(workflow, customer, {})
+    run_queued_tasks()
+    if policy == "queue":
+        assert second.status == Run.Status.QUEUED
+        resolve_handoff(Handoff.objects.get(run=first), "done")
+        run_queued_tasks()
+
+    first.refresh_from_db()
+    if second is not None:
+        second.refresh_from_db()
+    assert [first.status, second and second.status] == statuses
+
+
+def test_same_trigger_key_starts_one_run(cast, customer, clock):
+    workflow = sms_flow(cast.workspace)
+    workflow.active_run_policy = "queue"
+    workflow.save()
+
+    first = start_run(workflow, customer, {}, trigger_key="call:CA1")
+    again = start_run(workflow, customer, {}, trigger_key="call:CA1")
+
+    assert again.pk == first.pk
+    assert Run.objects.count() == 1
+    assert Contact.objects.count() == 1

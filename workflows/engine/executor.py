@@ -1,0 +1,309 @@
+"""Running one step: claim it, execute its node, record what happened, move on.
+
+`execute_step` is the task body; it may run any number of times for one
+step (a repeated queue message, a worker that died), and only the attempt
+that holds the step's row lock and lease proceeds. The step is persisted as
+RUNNING (with its input) before the node executes, and its output, port or
+error after; the next step is created and enqueued in the same transaction
+as the previous one finishes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from thoughtflow.tasks import enqueue
+from workflows.engine import nodes
+from workflows.engine.context import template_context
+from workflows.engine.outcomes import Done, NodeError, Wait
+from workflows.models import Run, Step
+
+logger = logging.getLogger(__name__)
+
+LIVE = (Step.Status.PENDING, Step.Status.RUNNING, Step.Status.WAITING)
+DEFAULT_RETRY = {"max_attempts": 3, "backoff_s": 10}
+
+
+# Steps that follow one another without waiting run in the same task, one
+# after another, each still persisted before and after it executes; a
+# worker that dies in between leaves a due step the claimer picks up.
+MAX_CHAIN = 50
+
+
+def execute_step(step_id: int) -> str:
+    """Run the step, and the steps that follow it at once, if they are due.
+
+    Returns what happened to the last step run, for logs and tests.
+    """
+    result, next_id = _execute_one(step_id)
+    for _ in range(MAX_CHAIN):
+        if next_id is None:
+            break
+        result, next_id = _execute_one(next_id)
+    else:
+        if next_id is not None:
+            enqueue("workflows.tasks.execute_step", next_id)
+    return result
+
+
+def _execute_one(step_id: int) -> tuple[str, int | None]:
+    """Run one step; return the outcome and the id of a step to run next."""
+    now = timezone.now()
+    with transaction.atomic():
+        step = _lock(step_id)
+        if step is None or step.status not in LIVE:
+            return "done", None
+        run = step.run
+        if run.status not in Run.ACTIVE:
+            _close(step, Step.Status.CANCELLED, now)
+            return "run_finished", None
+        if step.due_at and step.due_at > now:
+            return "not_due", None
+        if (
+            step.status == Step.Status.RUNNING
+            and step.lease_until
+            and step.lease_until > now
+        ):
+            return "in_flight", None
+        if step.status == Step.Status.WAITING:
+            return _time_out(step, now)
+
+        node = run.version.node(step.node_id)
+        step.status = Step.Status.RUNNING
+        step.attempt += 1
+        step.started_at = step.started_at or now
+        step.due_at = now
+        step.lease_until = now + datetime.timedelta(seconds=settings.STEP_LEASE_S)
+        step.input = {"config": node.get("config", {}), "attempt": step.attempt}
+        step.save()
+        if run.status != Run.Status.RUNNING:
+            Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING)
+        attempt = step.attempt
+
+    try:
+        outcome = nodes.HANDLERS[step.kind](step, node, template_context(run))
+    except NodeError as error:
+        return _record_error(step_id, attempt, node, error), None
+    except Exception as error:  # A bug in a handler must not leave the step hanging.
+        logger.exception("step crashed step_id=%s node_id=%s", step_id, step.node_id)
+        failure = NodeError(f"Internal error: {error}")
+        return _record_error(step_id, attempt, node, failure), None
+    return _record_outcome(step_id, attempt, outcome)
+
+
+def resume_waiting(wait_key: str, port: str, output: dict[str, Any]) -> Step | None:
+    """Finish the step waiting for `wait_key` along `port`. None if none waits."""
+    with transaction.atomic():
+        step = (
+            Step.objects.select_for_update()
+            .select_related("run__version")
+            .filter(wait_key=wait_key, status=Step.Status.WAITING)
+            .first()
+        )
+        if step is None:
+            return None
+        following = _finish(step, Done(port, {**step.output, **output}), timezone.now())
+        if following is not None:
+            enqueue("workflows.tasks.execute_step", following.pk)
+    return step
+
+
+def _lock(step_id: int) -> Step | None:
+    step = (
+        Step.objects.select_for_update()
+        .select_related("run__version", "run__contact__workspace", "run__workflow")
+        .filter(pk=step_id)
+        .first()
+    )
+    if step is not None:
+        # The task is running: the claimer's hold on the row has served.
+        step.claimed_until = None
+    return step
+
+
+def _record_outcome(
+    step_id: int, attempt: int, outcome: Done | Wait
+) -> tuple[str, int | None]:
+    now = timezone.now()
+    with transaction.atomic():
+        step = _lock(step_id)
+        if (
+            step is None
+            or step.status != Step.Status.RUNNING
+            or step.attempt != attempt
+        ):
+            return "superseded", None
+        if isinstance(outcome, Wait):
+            step.status = Step.Status.WAITING
+            step.wait_key = outcome.wait_key
+            step.due_at = outcome.until
+            step.lease_until = None
+            step.output = outcome.output
+            step.save()
+            Run.objects.filter(pk=step.run_id).update(status=Run.Status.WAITING)
+            return "waiting", None
+        following = _finish(step, outcome, now)
+    return "succeeded", following.pk if following else None
+
+
+def _time_out(step: Step, now: datetime.datetime) -> tuple[str, int | None]:
+    """A waiting step's due time passed before its event arrived."""
+    node = step.run.version.node(step.node_id)
+    handler = nodes.TIMEOUTS.get(step.kind)
+    if handler is None:
+        step.due_at = None
+        step.save(update_fields=["due_at", "claimed_until"])
+        return "no_timeout", None
+    outcome = handler(step, node, template_context(step.run))
+    assert isinstance(outcome, Done), "a timeout finishes its step"
+    following = _finish(step, outcome, now)
+    return "timed_out", following.pk if following else None
+
+
+def _finish(step: Step, outcome: Done, now: datetime.datetime) -> Step | None:
+    """Record a finished step; return the next step, or end the run."""
+    step.status = Step.Status.SUCCEEDED
+    step.port = outcome.port
+    step.output = outcome.output
+    step.error = ""
+    step.finished_at = now
+    step.due_at = None
+    step.lease_until = None
+    step.save()
+
+    run = Run.objects.select_for_update().get(pk=step.run_id)
+    steps = dict(run.context.get("steps", {}))
+    steps[step.node_id] = {**outcome.output, "port": outcome.port}
+    run.context = {
+        **run.context,
+        "steps": steps,
+        "vars": {**run.context.get("vars", {}), **outcome.output.get("vars", {})},
+    }
+    target = run.version.target_of(step.node_id, outcome.port) if outcome.port else None
+    if target is None:
+        result = outcome.output.get("result") or outcome.port or "completed"
+        from workflows.engine.runs import finish_run
+
+        run.save(update_fields=["context"])
+        finish_run(run, Run.Status.COMPLETED, result=str(result))
+        return None
+
+    run.status = Run.Status.RUNNING
+    run.save(update_fields=["context", "status"])
+    return schedule_step(run, target, now, wake=False)
+
+
+def schedule_step(
+    run: Run, node_id: str, now: datetime.datetime, *, wake: bool = True
+) -> Step:
+    """Create the run's next step, due now; `wake` enqueues a task for it."""
+    node = run.version.node(node_id)
+    step = Step.objects.create(
+        workspace_id=run.workspace_id,
+        run=run,
+        node_id=node_id,
+        kind=node["kind"],
+        due_at=now,
+        # Run in the same task right away: keep the claimer off it meanwhile.
+        claimed_until=None
+        if wake
+        else now + datetime.timedelta(seconds=settings.STEP_CLAIM_LEASE_S),
+    )
+    if wake:
+        enqueue("workflows.tasks.execute_step", step.pk)
+    return step
+
+
+def _record_error(step_id: int, attempt: int, node: dict, error: NodeError) -> str:
+    now = timezone.now()
+    retry = retry_policy(node)
+    with transaction.atomic():
+        step = _lock(step_id)
+        if (
+            step is None
+            or step.status != Step.Status.RUNNING
+            or step.attempt != attempt
+        ):
+            return "superseded"
+        step.error = str(error)
+        step.lease_until = None
+        if error.retryable and attempt < retry["max_attempts"]:
+            step.status = Step.Status.PENDING
+            step.due_at = now + datetime.timedelta(
+                seconds=retry["backoff_s"] * 2 ** (attempt - 1)
+            )
+            step.save()
+            logger.warning(
+                "step failed, will retry step_id=%s node_id=%s attempt=%s",
+                step.pk,
+                step.node_id,
+                attempt,
+            )
+            return "retry"
+
+        _close(step, Step.Status.FAILED, now)
+        from workflows.engine.runs import finish_run
+
+        label = node.get("label") or step.node_id
+        finish_run(
+            Run.objects.select_for_update().get(pk=step.run_id),
+            Run.Status.FAILED,
+            error=f"Step '{label}' failed after {attempt} attempt(s): {error}",
+        )
+    logger.error(
+        "step failed run_id=%s step_id=%s node_id=%s attempt=%s",
+        step.run_id,
+        step.pk,
+        step.node_id,
+        attempt,
+    )
+    return "failed"
+
+
+def retry_policy(node: dict[str, Any]) -> dict[str, int]:
+    """How often and how patiently a node's step is retried.
+
+    An HTTP step's own `retries` setting counts first; a node-level `retry`
+    block, when present, decides.
+    """
+    policy = dict(DEFAULT_RETRY)
+    config = node.get("config") or {}
+    if node.get("kind") == "http_request" and "retries" in config:
+        policy["max_attempts"] = int(config["retries"]) + 1
+    return {**policy, **(node.get("retry") or {})}
+
+
+def _close(step: Step, status: str, now: datetime.datetime) -> None:
+    step.status = status
+    step.finished_at = now
+    step.due_at = None
+    step.lease_until = None
+    step.save()
+
+
+def claim_due_steps(limit: int = 200) -> int:
+    """Hand every due step (new, retrying, timed out, or abandoned) to a task."""
+    now = timezone.now()
+    lease = now + datetime.timedelta(seconds=settings.STEP_CLAIM_LEASE_S)
+    with transaction.atomic():
+        due = list(
+            Step.objects.select_for_update(skip_locked=True)
+            .filter(status__in=LIVE, due_at__lte=now)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+            .exclude(status=Step.Status.RUNNING, lease_until__gt=now)
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not due:
+            return 0
+        Step.objects.filter(pk__in=due).update(claimed_until=lease)
+        for step_id in due:
+            enqueue("workflows.tasks.execute_step", step_id)
+    return len(due)

@@ -1,0 +1,154 @@
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from rest_framework import serializers
+
+from integrations.crm.models import Contact
+from thoughtflow.api.scoping import ScopedRelatedField
+from workflows.models import Handoff, Run, Step, Workflow, WorkflowVersion
+
+
+class WorkflowSerializer(serializers.ModelSerializer):
+    published_version = serializers.IntegerField(
+        source="published_version.number", read_only=True, default=None
+    )
+    hook_url = serializers.SerializerMethodField()
+    runs_last_7_days = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Workflow
+        fields = [
+            "id",
+            "name",
+            "description",
+            "status",
+            "active_run_policy",
+            "published_version",
+            "trigger_type",
+            "hook_url",
+            "draft",
+            "draft_revision",
+            "runs_last_7_days",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "trigger_type",
+            "draft_revision",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_hook_url(self, workflow: Workflow) -> str | None:
+        if workflow.trigger_type != "webhook":
+            return None
+        path = reverse("workflows:hook", args=[workflow.hook_token])
+        return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
+class DraftSerializer(serializers.Serializer):
+    graph = serializers.JSONField()
+    revision = serializers.IntegerField(
+        help_text="The draft_revision the editor loaded; a newer one refuses the save."
+    )
+
+
+class ProblemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    node = serializers.CharField(allow_null=True)
+    field = serializers.CharField(allow_null=True)
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    published_by = serializers.CharField(
+        source="published_by.username", default=None, read_only=True
+    )
+
+    class Meta:
+        model = WorkflowVersion
+        fields = ["number", "graph", "published_by", "published_at", "rolled_back_from"]
+
+
+class RollbackSerializer(serializers.Serializer):
+    number = serializers.IntegerField(min_value=1)
+
+
+class StartSerializer(serializers.Serializer):
+    contact = ScopedRelatedField(queryset=Contact.objects.all())
+    payload = serializers.DictField(required=False, default=dict)
+
+
+class StepSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Step
+        fields = [
+            "id",
+            "node_id",
+            "kind",
+            "status",
+            "attempt",
+            "input",
+            "output",
+            "port",
+            "error",
+            "due_at",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class RunSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="version.number", read_only=True)
+
+    class Meta:
+        model = Run
+        fields = [
+            "id",
+            "workflow",
+            "version",
+            "contact",
+            "status",
+            "result",
+            "error",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class RunDetailSerializer(RunSerializer):
+    steps = StepSerializer(many=True, read_only=True)
+
+    class Meta(RunSerializer.Meta):
+        fields = [*RunSerializer.Meta.fields, "context", "steps"]
+
+
+class HandoffSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Handoff
+        fields = [
+            "id",
+            "run",
+            "contact",
+            "queue",
+            "note",
+            "outcomes",
+            "status",
+            "outcome",
+            "created_at",
+            "resolved_at",
+        ]
+        read_only_fields = fields
+
+
+class ResolveSerializer(serializers.Serializer):
+    outcome = serializers.CharField(max_length=64)
+
+
+def as_problems(problems: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {"code": p.code, "message": p.message, "node": p.node, "field": p.field}
+        for p in problems
+    ]

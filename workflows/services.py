@@ -1,0 +1,171 @@
+"""A workflow's lifecycle: draft, validate, publish, roll back, export, import."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+
+from thoughtflow.errors import Conflict, ThoughtflowError
+from thoughtflow.models import User, Workspace
+from workflows.definition import Problem, validate_graph
+from workflows.models import Workflow, WorkflowVersion
+
+logger = logging.getLogger(__name__)
+
+EXPORT_FORMAT = "thoughtflow.workflow/1"
+# Kinds whose runtime arrives with a later part of the product. Publishing a
+# graph that uses one is refused, so no run can reach a node it cannot run.
+UNAVAILABLE_KINDS = {"agent_sms": "the agent-led SMS step"}
+
+
+class StaleDraft(Conflict):
+    code = "stale_draft"
+    message = (
+        "Someone saved this workflow after you opened it (revision {current}, you "
+        "had {given}). Reload to see their changes; yours were not saved."
+    )
+
+
+class InvalidWorkflow(ThoughtflowError):
+    code = "invalid_workflow"
+    message = "Can't publish: {count} problem(s) need fixing first. {first}"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(count=len(problems), first=problems[0].message)
+
+
+class InvalidImport(ThoughtflowError):
+    code = "invalid_import"
+
+
+class UnknownVersion(ThoughtflowError):
+    code = "unknown_version"
+    status_code = 404
+    message = "This workflow has no version {number}."
+
+
+def save_draft(workflow: Workflow, graph: Any, revision: int) -> Workflow:
+    """Replace the draft, if `revision` is the one the editor loaded."""
+    with transaction.atomic():
+        locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
+        if locked.draft_revision != revision:
+            raise StaleDraft(current=locked.draft_revision, given=revision)
+        locked.draft = graph
+        locked.draft_revision += 1
+        locked.save(update_fields=["draft", "draft_revision", "updated_at"])
+    return locked
+
+
+def problems_of(graph: Any) -> list[Problem]:
+    """Every problem that stops `graph` from being published."""
+    problems = list(validate_graph(graph))
+    nodes = graph.get("nodes", []) if isinstance(graph, dict) else []
+    for node in nodes:
+        if isinstance(node, dict) and node.get("kind") in UNAVAILABLE_KINDS:
+            name = node.get("label") or node.get("id")
+            problems.append(
+                Problem(
+                    code="kind_unavailable",
+                    message=(
+                        f"'{name}' is {UNAVAILABLE_KINDS[node['kind']]}, which this "
+                        "installation cannot run yet. Replace it with Send SMS and "
+                        "Wait steps for now."
+                    ),
+                    node=node.get("id"),
+                    field="kind",
+                )
+            )
+    return problems
+
+
+def publish(workflow: Workflow, user: User | None = None) -> WorkflowVersion:
+    """Freeze the draft into the next numbered version and make it current."""
+    with transaction.atomic():
+        locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
+        if problems := problems_of(locked.draft):
+            raise InvalidWorkflow(problems)
+        version = _new_version(locked, copy.deepcopy(locked.draft), user)
+    logger.info(
+        "workflow published workflow_id=%s version=%s", workflow.pk, version.number
+    )
+    return version
+
+
+def rollback(
+    workflow: Workflow, number: int, user: User | None = None
+) -> WorkflowVersion:
+    """Republish version `number` as a new version; running runs keep theirs."""
+    with transaction.atomic():
+        locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
+        old = locked.versions.filter(number=number).first()
+        if old is None:
+            raise UnknownVersion(number=number)
+        version = _new_version(
+            locked, copy.deepcopy(old.graph), user, rolled_back_from=number
+        )
+    logger.info(
+        "workflow rolled back workflow_id=%s to=%s as=%s",
+        workflow.pk,
+        number,
+        version.number,
+    )
+    return version
+
+
+def export_workflow(workflow: Workflow) -> dict[str, Any]:
+    return {
+        "format": EXPORT_FORMAT,
+        "name": workflow.name,
+        "description": workflow.description,
+        "active_run_policy": workflow.active_run_policy,
+        "graph": workflow.draft,
+    }
+
+
+def import_workflow(workspace: Workspace, data: Any) -> Workflow:
+    """Create a workflow from an export; its graph becomes the new draft."""
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise InvalidImport(
+            f"This is not a Thoughtflow workflow export (expected format "
+            f"{EXPORT_FORMAT!r}). Export a workflow from its menu and import that file."
+        )
+    graph = data.get("graph")
+    if not isinstance(graph, dict):
+        raise InvalidImport("The export has no graph.")
+    policy = data.get("active_run_policy", Workflow.ActiveRunPolicy.SKIP)
+    if policy not in Workflow.ActiveRunPolicy.values:
+        policy = Workflow.ActiveRunPolicy.SKIP
+    return Workflow.objects.create(
+        workspace=workspace,
+        name=str(data.get("name") or "Imported workflow")[:120],
+        description=str(data.get("description") or ""),
+        active_run_policy=policy,
+        draft=graph,
+    )
+
+
+def _new_version(
+    workflow: Workflow,
+    graph: dict[str, Any],
+    user: User | None,
+    rolled_back_from: int | None = None,
+) -> WorkflowVersion:
+    last = workflow.versions.aggregate(last=Max("number"))["last"] or 0
+    version = WorkflowVersion.objects.create(
+        workspace_id=workflow.workspace_id,
+        workflow=workflow,
+        number=last + 1,
+        graph=graph,
+        published_by=user,
+        rolled_back_from=rolled_back_from,
+    )
+    trigger = next(n for n in graph["nodes"] if n["kind"] == "trigger")
+    workflow.published_version = version
+    workflow.trigger_type = trigger["config"]["type"]
+    workflow.save(update_fields=["published_version", "trigger_type", "updated_at"])
+    return version

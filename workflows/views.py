@@ -1,0 +1,222 @@
+import datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action, api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from thoughtflow.api.permissions import api_actor
+from thoughtflow.api.scoping import WorkspaceScopedModelViewSet, WorkspaceScopedViewSet
+from thoughtflow.models import Role
+from workflows import services
+from workflows.definition import kind_schemas
+from workflows.engine import runs
+from workflows.models import Handoff, Run, Workflow
+from workflows.serializers import (
+    DraftSerializer,
+    HandoffSerializer,
+    ProblemSerializer,
+    ResolveSerializer,
+    RollbackSerializer,
+    RunDetailSerializer,
+    RunSerializer,
+    StartSerializer,
+    VersionSerializer,
+    WorkflowSerializer,
+    as_problems,
+)
+
+
+class WorkflowViewSet(WorkspaceScopedModelViewSet):
+    """Workflows of the current workspace: drafts, versions and runs."""
+
+    model = Workflow
+    serializer_class = WorkflowSerializer
+
+    def scope(self, queryset: QuerySet) -> QuerySet:
+        week_ago = timezone.now() - datetime.timedelta(days=7)
+        if status_filter := self.request.query_params.get("status"):
+            queryset = queryset.filter(status=status_filter)
+        # Meta.ordering does not apply to a grouped query: order explicitly.
+        return (
+            queryset.select_related("published_version")
+            .annotate(
+                runs_last_7_days=Count("runs", filter=Q(runs__started_at__gte=week_ago))
+            )
+            .order_by("name", "id")
+        )
+
+    @extend_schema(request=DraftSerializer, responses=WorkflowSerializer)
+    @action(detail=True, methods=["put"])
+    def draft(self, request: Request, pk: str) -> Response:
+        """Save the draft graph; refused if someone saved since `revision`."""
+        incoming = DraftSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        workflow = services.save_draft(
+            self.get_object(),
+            incoming.validated_data["graph"],
+            incoming.validated_data["revision"],
+        )
+        return Response(
+            WorkflowSerializer(workflow, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(request=None, responses=ProblemSerializer(many=True))
+    @action(detail=True, methods=["post"])
+    def validate(self, request: Request, pk: str) -> Response:
+        """Every problem in the draft, each tied to its node and field."""
+        return Response(as_problems(services.problems_of(self.get_object().draft)))
+
+    @extend_schema(request=None, responses=VersionSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: str) -> Response:
+        try:
+            version = services.publish(self.get_object(), api_actor(request))
+        except services.InvalidWorkflow as exc:
+            return Response(
+                {
+                    "code": exc.code,
+                    "detail": exc.message,
+                    "problems": as_problems(exc.problems),
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=VersionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request: Request, pk: str) -> Response:
+        versions = self.get_object().versions.select_related("published_by")
+        return Response(VersionSerializer(versions, many=True).data)
+
+    @extend_schema(request=RollbackSerializer, responses=VersionSerializer)
+    @action(detail=True, methods=["post"])
+    def rollback(self, request: Request, pk: str) -> Response:
+        incoming = RollbackSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        version = services.rollback(
+            self.get_object(), incoming.validated_data["number"], api_actor(request)
+        )
+        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=dict)
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str) -> Response:
+        workflow = self.get_object()
+        response = Response(services.export_workflow(workflow))
+        response["Content-Disposition"] = (
+            f'attachment; filename="workflow-{workflow.pk}.json"'
+        )
+        return response
+
+    @extend_schema(request=dict, responses=WorkflowSerializer)
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_(self, request: Request) -> Response:
+        workflow = services.import_workflow(
+            self.workspace_context.workspace, request.data
+        )
+        return Response(
+            WorkflowSerializer(workflow, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=StartSerializer, responses=RunSerializer)
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: str) -> Response:
+        """Start a run for one contact now."""
+        incoming = StartSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        incoming.is_valid(raise_exception=True)
+        run = runs.start_run(
+            self.get_object(),
+            incoming.validated_data["contact"],
+            {"manual": incoming.validated_data["payload"]},
+        )
+        if run is None:
+            return Response(
+                {"code": "skipped", "detail": "The contact already has an active run."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("workflow", int),
+            OpenApiParameter("status", str),
+            OpenApiParameter("contact", int),
+        ]
+    )
+)
+class RunViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet
+):
+    """Runs, newest first; a run's detail has its steps in order."""
+
+    model = Run
+    write_role = Role.OPERATOR
+
+    def get_serializer_class(self) -> Any:
+        return RunDetailSerializer if self.action == "retrieve" else RunSerializer
+
+    def scope(self, queryset: QuerySet) -> QuerySet:
+        params = self.request.query_params
+        for name in ("workflow", "contact"):
+            if (value := params.get(name, "")).isdigit():
+                queryset = queryset.filter(**{f"{name}_id": int(value)})
+        if run_status := params.get("status"):
+            queryset = queryset.filter(status=run_status)
+        return queryset.select_related("version")
+
+    @extend_schema(request=None, responses=RunSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        return Response(
+            RunSerializer(runs.cancel_run(self.get_object(), api_actor(request))).data
+        )
+
+    @extend_schema(request=None, responses=RunSerializer)
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str) -> Response:
+        run = self.get_object()
+        runs.retry_run(run)
+        run.refresh_from_db()
+        return Response(RunSerializer(run).data)
+
+
+class HandoffViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet
+):
+    """Runs waiting for a person; resolving one continues its run."""
+
+    model = Handoff
+    serializer_class = HandoffSerializer
+    write_role = Role.AGENT
+
+    def scope(self, queryset: QuerySet) -> QuerySet:
+        if handoff_status := self.request.query_params.get("status"):
+            queryset = queryset.filter(status=handoff_status)
+        return queryset
+
+    @extend_schema(request=ResolveSerializer, responses=HandoffSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str) -> Response:
+        incoming = ResolveSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        handoff = runs.resolve_handoff(
+            self.get_object(), incoming.validated_data["outcome"], api_actor(request)
+        )
+        return Response(HandoffSerializer(handoff).data)
+
+
+@extend_schema(responses=dict)
+@api_view(["GET"])
+def node_kinds(request: Request) -> Response:
+    """The JSON Schema of each node kind's config, for building forms."""
+    return Response(kind_schemas())
