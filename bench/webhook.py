@@ -23,24 +23,26 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
-import psycopg
+from bench.common import (
+    bench_database,
+    free_port,
+    gunicorn,
+    production_env,
+    setup_django,
+    stop,
+    wait_for_port,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-WORKERS = 2
+WORKERS = 2  # gunicorn sync workers per server, as the README recommends
 ACCOUNT_SID = "AC" + "b" * 32
 AUTH_TOKEN = "c" * 32
 TO_NUMBER = "+15005550006"
-# Not a secret: it only encrypts the fake token in the scratch database.
-BENCH_SECRET_KEY = "bench-only-secret-key-for-a-scratch-database-0123456789"  # noqa: S105
 
 WRK_SCRIPT = r"""
 local requests = {}
@@ -89,25 +91,9 @@ def main() -> None:
     args = parser.parse_args()
 
     database_url = bench_database(os.environ.get("DATABASE_URL", ""))
-    redis_url = os.environ.get("REDIS_URL", "")
-    if not redis_url:
-        sys.exit("Set REDIS_URL: the benchmark runs the production configuration.")
     wrk = ensure_wrk()
-
     app_port, baseline_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "REDIS_PREFIX": "thoughtflow-bench",
-        "PRODUCTION": "true",
-        # Fixed, so the carrier token encrypted in the bench database by an
-        # earlier run still decrypts.
-        "SECRET_KEY": BENCH_SECRET_KEY,
-        "SECURE_SSL_REDIRECT": "false",
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = production_env(database_url, app_port)
     prepare(env)
     servers = [
         gunicorn("thoughtflow.wsgi", app_port, env),
@@ -118,10 +104,7 @@ def main() -> None:
             wait_for_port(port)
         results = measure(wrk, args, app_port, baseline_port, env["PUBLIC_BASE_URL"])
     finally:
-        for server in servers:
-            server.send_signal(signal.SIGTERM)
-        for server in servers:
-            server.wait(timeout=30)
+        stop(servers)
     report(results, args)
 
 
@@ -241,20 +224,13 @@ def write_bodies(path: Path, public_url: str | None, count: int) -> None:
 
 def prepare(env: dict[str, str]) -> None:
     """Migrate the bench database and give it a workspace with a Twilio number."""
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thoughtflow.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_django(env)
     from django.db import connection
 
     from conversations.models import InboundWebhook
     from integrations.twilio.models import CarrierAccount, Sender
     from thoughtflow.models import Workspace
 
-    call_command("migrate", verbosity=0)
     workspace, _ = Workspace.objects.get_or_create(
         slug="bench", defaults={"name": "Bench"}
     )
@@ -276,23 +252,6 @@ def prepare(env: dict[str, str]) -> None:
     connection.close()
 
 
-def bench_database(database_url: str) -> str:
-    parts = urlsplit(database_url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        sys.exit(
-            "Set DATABASE_URL to a PostgreSQL server: the benchmark runs production."
-        )
-    name = parts.path.lstrip("/") + "_bench"
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 def ensure_wrk() -> str:
     wrk = shutil.which("wrk")
     if wrk:
@@ -301,39 +260,6 @@ def ensure_wrk() -> str:
         sys.exit("The benchmark needs wrk: sudo apt-get install wrk")
     subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)  # noqa: S607
     return shutil.which("wrk") or sys.exit("wrk did not install")
-
-
-def gunicorn(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(  # noqa: S603
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            app,
-            "--workers",
-            str(WORKERS),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with socket.socket() as client:
-            if client.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    sys.exit(f"nothing listened on port {port} within {timeout_s}s")
 
 
 def report(results: dict[str, dict], args: argparse.Namespace) -> None:
