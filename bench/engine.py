@@ -134,7 +134,10 @@ def prepare(port: int) -> tuple[str, object]:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM django_q_ormq")
     connection.close()
-    return f"http://127.0.0.1:{port}/hooks/{lead.hook_token}", timers
+    return (
+        f"http://127.0.0.1:{port}/hooks/{lead.hook_token}",
+        Workflow.objects.select_related("published_version").get(pk=timers.pk),
+    )
 
 
 def measure_runs(hook_url: str, carrier: FakeTwilio, count: int) -> dict:

@@ -12,6 +12,7 @@ import datetime
 import logging
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -111,6 +112,11 @@ def send_sms(
             now = timezone.now()
             decision = check(message, now)
             apply_decision(message, decision, now)
+            if message.status == Message.Status.QUEUED:
+                # Its task is enqueued below; the claimer is only the safety net.
+                message.claimed_until = now + datetime.timedelta(
+                    seconds=settings.SMS_CLAIM_LEASE_S
+                )
             message.save()
             touch_conversation(conversation, now)
             record_activity(
@@ -126,7 +132,7 @@ def send_sms(
                 },
                 actor=user,
             )
-            if message.status in (Message.Status.QUEUED, Message.Status.DEFERRED):
+            if message.status == Message.Status.QUEUED:
                 enqueue("conversations.tasks.deliver_message", message.pk)
     except IntegrityError:
         # The same idempotency key won a race with this call.

@@ -178,7 +178,9 @@ Q_CLUSTER = {
     "retry": 90,
     "poll": 0.2,
     "catch_up": False,
-    "save_limit": 1000,
+    # Successful results are not kept: the rows a task changed are the
+    # record. Failures are, for the admin's task list.
+    "save_limit": -1,
     "sync": env_bool("TASKS_RUN_INLINE", default=False),
 }
 

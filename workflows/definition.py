@@ -1204,7 +1204,7 @@ def _field_key(field: str | None) -> tuple[tuple[int, int, str], ...]:
     if field is None:
         return ()
     return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        (0, int(part), "") if part.isdecimal() else (1, 0, part)
         for part in field.split(".")
     )
 
@@ -1645,7 +1645,7 @@ def _phrase(schema: Mapping[str, Any], parts: list[str | int], root: str) -> str
 def _field_phrase(node: _Node, field: str) -> str:
     """_phrase for a node field path such as "config.reminders.0.body"."""
     parts: list[str | int] = [
-        int(part) if part.isdigit() else part for part in field.split(".")[1:]
+        int(part) if part.isdecimal() else part for part in field.split(".")[1:]
     ]
     schema = node.kind.schema if node.kind else {}
     return _phrase(schema, parts, "the settings")

@@ -211,10 +211,9 @@ def schedule_step(
         node_id=node_id,
         kind=node["kind"],
         due_at=now,
-        # Run in the same task right away: keep the claimer off it meanwhile.
-        claimed_until=None
-        if wake
-        else now + datetime.timedelta(seconds=settings.STEP_CLAIM_LEASE_S),
+        # A task runs it right away (a new one, or the current one): keep the
+        # claimer, which is only the safety net, off it meanwhile.
+        claimed_until=now + datetime.timedelta(seconds=settings.STEP_CLAIM_LEASE_S),
     )
     if wake:
         enqueue("workflows.tasks.execute_step", step.pk)
