@@ -20,7 +20,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,8 +31,8 @@ from conversations.sending import apply_decision, recipient_of
 from integrations.twilio import client as carrier
 from integrations.twilio.models import Sender
 from integrations.twilio.results import CarrierError, Submission
+from thoughtflow.claimer import claim_due
 from thoughtflow.logs import mask_phone
-from thoughtflow.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -120,28 +119,17 @@ def deliver_message(message_id: int) -> str:
 def claim_due_messages(limit: int = 200) -> int:
     """Hand every due outbox message to a task; return how many were handed.
 
-    A claimed message is leased for SMS_CLAIM_LEASE_S, so a task lost by the
-    queue only delays it. Rows locked by another claimer are skipped.
+    A submission in flight is left to its worker until its lease ends.
     """
-    now = timezone.now()
-    lease = now + datetime.timedelta(seconds=settings.SMS_CLAIM_LEASE_S)
-    with transaction.atomic():
-        due = list(
-            Message.objects.select_for_update(skip_locked=True)
-            .filter(status__in=PENDING, next_attempt_at__lte=now)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-            # A submission in flight is left to its worker until its lease ends.
-            .exclude(status=Message.Status.SUBMITTING, lease_until__gt=now)
-            .order_by("next_attempt_at")
-            .values_list("pk", flat=True)[:limit]
-        )
-        if not due:
-            return 0
-        Message.objects.filter(pk__in=due).update(claimed_until=lease)
-        for message_id in due:
-            enqueue("conversations.tasks.deliver_message", message_id)
-    logger.debug("outbox claimed count=%d", len(due))
-    return len(due)
+    return claim_due(
+        lambda now: Message.objects.filter(
+            status__in=PENDING, next_attempt_at__lte=now
+        ).exclude(status=Message.Status.SUBMITTING, lease_until__gt=now),
+        order_by="next_attempt_at",
+        task="conversations.tasks.deliver_message",
+        lease_s=settings.SMS_CLAIM_LEASE_S,
+        limit=limit,
+    )
 
 
 def status_callback_url(message: Message) -> str:

@@ -1,5 +1,6 @@
 """Run real Thoughtflow processes (a django-q2 worker) against the test database."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -99,3 +100,22 @@ def stop_worker(process: subprocess.Popen, timeout_s: float = 20.0) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def spawn_worker(**extra_env: str) -> subprocess.Popen:
+    """Start `manage.py worker` in its own process group, ready to be killed."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "worker"],
+        cwd=ROOT,
+        env=child_environment(WORKER_PROCESSES="1", **extra_env),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL a worker and every process it started: no chance to clean up."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)

@@ -1,10 +1,6 @@
 """A real worker killed mid-delivery neither loses a message nor sends it twice."""
 
-import contextlib
-import os
-import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -14,7 +10,7 @@ from conversations.models import Message
 from conversations.sending import send_sms
 from tests.factories import make_contact
 from tests.messaging import ACCOUNT_SID, AUTH_TOKEN, make_twilio_sender, opt_in
-from tests.processes import ROOT, child_environment
+from tests.processes import kill_group, spawn_worker
 from tests.twilio_server import FakeTwilio
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,33 +29,17 @@ def start_worker(carrier):
     started: list[subprocess.Popen] = []
 
     def start() -> subprocess.Popen:
-        env = child_environment(
+        process = spawn_worker(
             TWILIO_API_BASE_URL=carrier.base_url,
             TWILIO_HTTP_TIMEOUT_S="1",
             SMS_SEND_LEASE_S=str(SEND_LEASE_S),
-            WORKER_PROCESSES="1",
-        )
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "worker"],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
         )
         started.append(process)
         return process
 
     yield start
     for process in started:
-        _kill(process)
-
-
-def _kill(process: subprocess.Popen) -> None:
-    """SIGKILL the worker and every process it started: no chance to clean up."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
+        kill_group(process)
 
 
 def _wait_for_status(
@@ -98,7 +78,7 @@ def test_worker_killed_after_the_carrier_accepted(
     message = message_to_send()
 
     carrier.wait_for_held(1, timeout_s=30)
-    _kill(first)
+    kill_group(first)
     carrier.release()
     message.refresh_from_db()
     assert message.status == Message.Status.SUBMITTING
@@ -120,7 +100,7 @@ def test_worker_killed_before_the_carrier_got_the_message(
     message = message_to_send()
 
     carrier.wait_for_held(1, timeout_s=30)
-    _kill(first)
+    kill_group(first)
     carrier.release(drop=True)
     assert carrier.messages == []
 

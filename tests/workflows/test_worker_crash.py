@@ -1,10 +1,7 @@
 """Runs survive their worker being killed mid-wait and mid-step."""
 
 import contextlib
-import os
-import signal
 import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +11,7 @@ import pytest
 from conversations.models import Message
 from tests.factories import make_contact
 from tests.messaging import make_local_sender, opt_in
-from tests.processes import ROOT, child_environment
+from tests.processes import kill_group, spawn_worker
 from tests.workflows.builders import edge, make_workflow, node
 from workflows.engine.runs import start_run
 from workflows.models import Run
@@ -59,26 +56,13 @@ def workers():
     started: list[subprocess.Popen] = []
 
     def start() -> subprocess.Popen:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "worker"],
-            cwd=ROOT,
-            env=child_environment(STEP_LEASE_S=str(STEP_LEASE_S), WORKER_PROCESSES="1"),
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        process = spawn_worker(STEP_LEASE_S=str(STEP_LEASE_S))
         started.append(process)
         return process
 
     yield start
     for process in started:
-        kill(process)
-
-
-def kill(process: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
+        kill_group(process)
 
 
 def wait_for_run(run: Run, status: str, timeout_s: float = 40) -> None:
@@ -114,7 +98,7 @@ def test_run_survives_its_worker_killed_mid_wait(cast, customer, workers):
     run = start_run(workflow, customer, {})
     wait_for_run(run, Run.Status.WAITING)
 
-    kill(first)
+    kill_group(first)
     workers()
 
     wait_for_run(run, Run.Status.COMPLETED)
@@ -150,7 +134,7 @@ def test_run_survives_its_worker_killed_mid_step_without_repeating_a_text(
     run = start_run(workflow, customer, {})
     assert server.arrived.wait(timeout=30), "the HTTP step never started"
 
-    kill(first)  # Mid-step: the HTTP call is in flight.
+    kill_group(first)  # Mid-step: the HTTP call is in flight.
     workers()
 
     try:

@@ -16,9 +16,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from thoughtflow.claimer import claim_due
 from thoughtflow.tasks import enqueue
 from workflows.engine import nodes
 from workflows.engine.context import template_context
@@ -289,20 +289,12 @@ def _close(step: Step, status: str, now: datetime.datetime) -> None:
 
 def claim_due_steps(limit: int = 200) -> int:
     """Hand every due step (new, retrying, timed out, or abandoned) to a task."""
-    now = timezone.now()
-    lease = now + datetime.timedelta(seconds=settings.STEP_CLAIM_LEASE_S)
-    with transaction.atomic():
-        due = list(
-            Step.objects.select_for_update(skip_locked=True)
-            .filter(status__in=LIVE, due_at__lte=now)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-            .exclude(status=Step.Status.RUNNING, lease_until__gt=now)
-            .order_by("due_at")
-            .values_list("pk", flat=True)[:limit]
-        )
-        if not due:
-            return 0
-        Step.objects.filter(pk__in=due).update(claimed_until=lease)
-        for step_id in due:
-            enqueue("workflows.tasks.execute_step", step_id)
-    return len(due)
+    return claim_due(
+        lambda now: Step.objects.filter(status__in=LIVE, due_at__lte=now).exclude(
+            status=Step.Status.RUNNING, lease_until__gt=now
+        ),
+        order_by="due_at",
+        task="workflows.tasks.execute_step",
+        lease_s=settings.STEP_CLAIM_LEASE_S,
+        limit=limit,
+    )
