@@ -177,6 +177,8 @@ Q_CLUSTER = {
     "timeout": 60,
     "retry": 90,
     "poll": 0.2,
+    # Take up to ten queued tasks per broker round trip.
+    "bulk": 10,
     "catch_up": False,
     # Successful results are not kept: the rows a task changed are the
     # record. Failures are, for the admin's task list.

@@ -28,6 +28,11 @@ from workflows.models import Run, Step
 logger = logging.getLogger(__name__)
 
 LIVE = (Step.Status.PENDING, Step.Status.RUNNING, Step.Status.WAITING)
+# Nodes that only decide where the run goes: they run and finish in one
+# transaction. The others are persisted as RUNNING before they act.
+INSTANT_KINDS = frozenset({"trigger", "branch", "set_variables", "end"})
+# Nodes whose handler reads nothing from the run's context.
+CONTEXT_FREE_KINDS = frozenset({"trigger", "end"})
 DEFAULT_RETRY = {"max_attempts": 3, "backoff_s": 10}
 
 
@@ -82,13 +87,28 @@ def _execute_one(step_id: int) -> tuple[str, int | None]:
         step.due_at = now
         step.lease_until = now + datetime.timedelta(seconds=settings.STEP_LEASE_S)
         step.input = {"config": node.get("config", {}), "attempt": step.attempt}
-        step.save()
-        if run.status != Run.Status.RUNNING:
-            Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING)
         attempt = step.attempt
+        if step.kind in INSTANT_KINDS:
+            # No side effect to protect: decide and move on in one transaction.
+            try:
+                outcome = _run_handler(step, node, run)
+            except NodeError as error:
+                step.save()
+                instant_error: NodeError | None = error
+            else:
+                assert isinstance(outcome, Done), "instant nodes never wait"
+                following = _finish(step, outcome, now)
+                return "succeeded", following.pk if following else None
+        else:
+            instant_error = None
+            step.save()
+            if run.status != Run.Status.RUNNING:
+                Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING)
 
+    if instant_error is not None:
+        return _record_error(step_id, attempt, node, instant_error), None
     try:
-        outcome = nodes.HANDLERS[step.kind](step, node, template_context(run))
+        outcome = _run_handler(step, node, run)
     except NodeError as error:
         return _record_error(step_id, attempt, node, error), None
     except Exception as error:  # A bug in a handler must not leave the step hanging.
@@ -96,6 +116,11 @@ def _execute_one(step_id: int) -> tuple[str, int | None]:
         failure = NodeError(f"Internal error: {error}")
         return _record_error(step_id, attempt, node, failure), None
     return _record_outcome(step_id, attempt, outcome)
+
+
+def _run_handler(step: Step, node: dict[str, Any], run: Run) -> Done | Wait:
+    context = {} if step.kind in CONTEXT_FREE_KINDS else template_context(run)
+    return nodes.HANDLERS[step.kind](step, node, context)
 
 
 def resume_waiting(wait_key: str, port: str, output: dict[str, Any]) -> Step | None:
