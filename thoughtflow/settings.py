@@ -191,6 +191,7 @@ Q_CLUSTER = {
 CLAIMERS = [
     "conversations.delivery.claim_due_messages",
     "workflows.engine.executor.claim_due_steps",
+    "workflows.engine.campaigns.claim_due_campaigns",
 ]
 CLAIMER_POLL_S = 0.2
 # A step's node is leased while it executes; past this, another worker may
@@ -301,6 +302,7 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "workflows.models.Run.Status",
         "StepStatusEnum": "workflows.models.Step.Status",
         "HandoffStatusEnum": "workflows.models.Handoff.Status",
+        "CampaignStatusEnum": "workflows.models.Campaign.Status",
     },
 }
 

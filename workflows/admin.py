@@ -8,7 +8,7 @@ from thoughtflow.admin import WorkspaceAdmin
 from thoughtflow.errors import ThoughtflowError
 from thoughtflow.tenancy import acting_user
 from workflows.engine.runs import cancel_run, retry_run
-from workflows.models import Handoff, Run, Step, Workflow, WorkflowVersion
+from workflows.models import Campaign, Handoff, Run, Step, Workflow, WorkflowVersion
 
 
 @admin.register(Workflow)
@@ -126,3 +126,30 @@ class HandoffAdmin(WorkspaceAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(WorkspaceAdmin):
+    list_display = [
+        "name",
+        "workflow",
+        "status",
+        "started",
+        "skipped",
+        "position",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    readonly_fields = [
+        "workflow",
+        "contact_ids",
+        "position",
+        "started",
+        "skipped",
+        "next_batch_at",
+        "created_by",
+        "finished_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # Campaigns start from the API, which checks the contacts.

@@ -238,3 +238,44 @@ class Handoff(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"Handoff {self.pk} ({self.status})"
+
+
+class Campaign(WorkspaceOwned):
+    """A workflow started for a list of contacts, paced and resumable.
+
+    `position` is how far through `contact_ids` the campaign has started
+    runs; each run's trigger key names the campaign and the contact, so a
+    batch repeated after a crash starts no run twice.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        PAUSED = "paused", "Paused"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    workflow = models.ForeignKey(
+        Workflow, on_delete=models.CASCADE, related_name="campaigns"
+    )
+    name = models.CharField(max_length=120)
+    contact_ids = models.JSONField(default=list)
+    position = models.PositiveIntegerField(default=0)
+    per_minute = models.PositiveIntegerField(default=60)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    started = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    next_batch_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from integrations.crm.models import Contact
 from thoughtflow.api.scoping import ScopedRelatedField
-from workflows.models import Handoff, Run, Step, Workflow, WorkflowVersion
+from workflows.models import Campaign, Handoff, Run, Step, Workflow, WorkflowVersion
 
 
 class WorkflowSerializer(serializers.ModelSerializer):
@@ -152,3 +152,39 @@ def as_problems(problems: list[Any]) -> list[dict[str, Any]]:
         {"code": p.code, "message": p.message, "node": p.node, "field": p.field}
         for p in problems
     ]
+
+
+class CampaignRequestSerializer(serializers.Serializer):
+    contacts = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
+    tag = serializers.CharField(
+        required=False, allow_blank=True, help_text="Or every contact with this tag."
+    )
+    per_minute = serializers.IntegerField(min_value=1, max_value=6000, default=60)
+    name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    total = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "workflow",
+            "name",
+            "status",
+            "per_minute",
+            "position",
+            "total",
+            "started",
+            "skipped",
+            "next_batch_at",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_total(self, campaign: Campaign) -> int:
+        return len(campaign.contact_ids)

@@ -9,14 +9,17 @@ from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from integrations.crm.models import Contact
 from thoughtflow.api.permissions import api_actor
 from thoughtflow.api.scoping import WorkspaceScopedModelViewSet, WorkspaceScopedViewSet
 from thoughtflow.models import Role
 from workflows import services
 from workflows.definition import kind_schemas
-from workflows.engine import runs
-from workflows.models import Handoff, Run, Workflow
+from workflows.engine import campaigns, runs
+from workflows.models import Campaign, Handoff, Run, Workflow
 from workflows.serializers import (
+    CampaignRequestSerializer,
+    CampaignSerializer,
     DraftSerializer,
     HandoffSerializer,
     ProblemSerializer,
@@ -124,6 +127,33 @@ class WorkflowViewSet(WorkspaceScopedModelViewSet):
             status=status.HTTP_201_CREATED,
         )
 
+    @extend_schema(request=CampaignRequestSerializer, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def campaign(self, request: Request, pk: str) -> Response:
+        """Start the workflow for a list of contacts (ids, or a tag), paced."""
+        incoming = CampaignRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        workflow = self.get_object()
+        ids = list(data["contacts"])
+        if data.get("tag"):
+            ids += list(
+                Contact.objects.for_workspace(workflow.workspace_id)
+                .filter(tags__name=data["tag"])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        created = campaigns.create_campaign(
+            workflow,
+            ids,
+            per_minute=data["per_minute"],
+            name=data.get("name", ""),
+            user=api_actor(request),
+        )
+        return Response(
+            CampaignSerializer(created).data, status=status.HTTP_201_CREATED
+        )
+
     @extend_schema(request=StartSerializer, responses=RunSerializer)
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str) -> Response:
@@ -213,6 +243,34 @@ class HandoffViewSet(
             self.get_object(), incoming.validated_data["outcome"], api_actor(request)
         )
         return Response(HandoffSerializer(handoff).data)
+
+
+class CampaignViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet
+):
+    """Campaigns of the current workspace, with pause, resume and cancel."""
+
+    model = Campaign
+    serializer_class = CampaignSerializer
+
+    def _set(self, new_status: str) -> Response:
+        changed = campaigns.set_campaign_status(self.get_object(), new_status)
+        return Response(CampaignSerializer(changed).data)
+
+    @extend_schema(request=None, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def pause(self, request: Request, pk: str) -> Response:
+        return self._set(Campaign.Status.PAUSED)
+
+    @extend_schema(request=None, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str) -> Response:
+        return self._set(Campaign.Status.RUNNING)
+
+    @extend_schema(request=None, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        return self._set(Campaign.Status.CANCELLED)
 
 
 @extend_schema(responses=dict)

@@ -414,3 +414,144 @@ def test_same_trigger_key_starts_one_run(cast, customer, clock):
     assert again.pk == first.pk
     assert Run.objects.count() == 1
     assert Contact.objects.count() == 1
+
+
+def test_wait_until_a_time_from_the_context_and_business_hours(cast, customer, clock):
+    clock["now"] = clock["now"].replace(hour=20)  # After business hours, UTC.
+    due = clock["now"] + datetime.timedelta(minutes=30)
+    workflow = make_workflow(
+        cast.workspace,
+        [
+            webhook_trigger(),
+            node("until", "wait", mode="until", until="{{ trigger.form.at }}"),
+            node(
+                "office",
+                "wait",
+                mode="business_hours",
+                start="09:00",
+                end="17:00",
+                days=[0, 1, 2, 3, 4, 5, 6],
+            ),
+            node("done", "end", result="in hours"),
+        ],
+        [
+            edge("start", "next", "until"),
+            edge("until", "next", "office"),
+            edge("office", "next", "done"),
+        ],
+    )
+
+    run = start_run(workflow, customer, {"form": {"at": due.isoformat()}})
+    run_queued_tasks()
+    until = run.steps.get(node_id="until")
+    _advance(clock, 30 * 60)
+    office = run.steps.get(node_id="office")
+
+    assert until.due_at == due
+    assert office.status == "waiting"
+    assert office.due_at.hour == 9 and office.due_at.date() > due.date()
+    _advance(clock, (office.due_at - clock["now"]).total_seconds())
+    run.refresh_from_db()
+    assert (run.status, run.result) == (Run.Status.COMPLETED, "in hours")
+
+
+def test_http_step_maps_the_response_into_variables(cast, customer, clock):
+    import json as json_module
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            received["body"] = json_module.loads(self.rfile.read(length))
+            received["key"] = self.headers["Idempotency-Key"]
+            payload = json_module.dumps({"lead": {"id": "L-7", "score": 88}}).encode()
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    cast.workspace.allow_private_http = True
+    cast.workspace.save()
+    url = f"http://127.0.0.1:{server.server_address[1]}/leads"
+    workflow = make_workflow(
+        cast.workspace,
+        [
+            webhook_trigger(),
+            node(
+                "crm",
+                "http_request",
+                method="POST",
+                url=url,
+                body='{"phone": {{ contact.phone | tojson }}}',
+                response_map={"lead_id": "lead.id", "score": "lead.score"},
+            ),
+            node(
+                "route",
+                "branch",
+                conditions=[
+                    {
+                        "port": "hot",
+                        "when": {"var": "vars.score", "op": "gte", "value": 80},
+                    }
+                ],
+            ),
+            node("hot", "end", result="{{ vars.lead_id }}"),
+        ],
+        [
+            edge("start", "next", "crm"),
+            edge("crm", "success", "route"),
+            edge("crm", "failure", None),
+            edge("route", "hot", "hot"),
+            edge("route", "else", None),
+        ],
+    )
+
+    run = start_run(workflow, customer, {})
+    run_queued_tasks()
+    server.shutdown()
+
+    run.refresh_from_db()
+    assert received["body"] == {"phone": "+12125550140"}
+    step = run.steps.get(node_id="crm")
+    assert received["key"] == f"step-{step.pk}"
+    assert run.context["vars"] == {"lead_id": "L-7", "score": 88}
+    assert run.steps.get(node_id="route").port == "hot"
+    assert run.status == Run.Status.COMPLETED
+
+
+def test_private_addresses_are_refused_unless_the_workspace_allows_them(
+    cast, customer, clock
+):
+    workflow = make_workflow(
+        cast.workspace,
+        [
+            webhook_trigger(),
+            {
+                **node(
+                    "call", "http_request", method="GET", url="http://127.0.0.1:9/x"
+                ),
+                "retry": {"max_attempts": 1, "backoff_s": 1},
+            },
+        ],
+        [
+            edge("start", "next", "call"),
+            edge("call", "success", None),
+            edge("call", "failure", None),
+        ],
+    )
+
+    run = start_run(workflow, customer, {})
+    run_queued_tasks()
+
+    run.refresh_from_db()
+    assert run.status == Run.Status.FAILED
+    assert "loopback" in run.error

@@ -4,7 +4,13 @@ from rest_framework.routers import DefaultRouter
 from conversations.views import segments
 from integrations.crm.views import ContactViewSet, DealViewSet
 from thoughtflow.api.views import ApiKeyViewSet, MembershipViewSet, WorkspaceViewSet
-from workflows.views import HandoffViewSet, RunViewSet, WorkflowViewSet, node_kinds
+from workflows.views import (
+    CampaignViewSet,
+    HandoffViewSet,
+    RunViewSet,
+    WorkflowViewSet,
+    node_kinds,
+)
 
 router = DefaultRouter()
 router.register("workspaces", WorkspaceViewSet, basename="workspace")
@@ -15,6 +21,7 @@ router.register("deals", DealViewSet, basename="deal")
 router.register("workflows", WorkflowViewSet, basename="workflow")
 router.register("runs", RunViewSet, basename="run")
 router.register("handoffs", HandoffViewSet, basename="handoff")
+router.register("campaigns", CampaignViewSet, basename="campaign")
 
 urlpatterns = [
     *router.urls,
