@@ -85,7 +85,8 @@ def advance_campaign(campaign_id: int) -> str:
     now = timezone.now()
     with transaction.atomic():
         campaign = (
-            Campaign.objects.select_for_update()
+            # Lock the campaign row only: the version is an outer join.
+            Campaign.objects.select_for_update(of=("self",))
             .select_related("workflow__published_version")
             .filter(pk=campaign_id)
             .first()
