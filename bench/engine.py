@@ -15,7 +15,7 @@ For reference, on a machine like ours n8n 2.8 completed about 28-45 runs
 per second of webhook -> IF -> HTTP request -> respond.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/thoughtflow \\
-    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/engine.py
+    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python -m bench.engine
 """
 
 from __future__ import annotations
@@ -101,13 +101,15 @@ def prepare(port: int) -> tuple[str, object]:
         account_sid=ACCOUNT_SID,
         defaults={"workspace": workspace, "name": "Bench", "auth_token": AUTH_TOKEN},
     )
-    Sender.objects.filter(workspace=workspace).update(is_active=False)
+    # This benchmark's number becomes the workspace's default sender.
+    Sender.objects.filter(workspace=workspace).update(is_default=False)
     Sender.objects.update_or_create(
         phone_number=FROM_NUMBER,
         defaults={
             "workspace": workspace,
             "account": account,
             "is_active": True,
+            "is_default": True,
             "messages_per_second": 1000,
         },
     )
@@ -287,5 +289,4 @@ TIMER_GRAPH = {
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONPATH", str(ROOT))
     main()

@@ -9,7 +9,7 @@ throttled to half the insert view's throughput, for its latency under load.
 The figures are the ratios to the baselines measured in the same run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/thoughtflow \\
-    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/webhook.py
+    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python -m bench.webhook
 
 The benchmark uses its own database (the URL's name + "_bench") and Redis
 prefix, creates them if needed, and installs wrk with apt when it is missing
@@ -239,7 +239,8 @@ def prepare(env: dict[str, str]) -> None:
         defaults={"workspace": workspace, "name": "Bench", "auth_token": AUTH_TOKEN},
     )
     Sender.objects.update_or_create(
-        phone_number=TO_NUMBER, defaults={"workspace": workspace, "account": account}
+        phone_number=TO_NUMBER,
+        defaults={"workspace": workspace, "account": account, "is_active": True},
     )
     InboundWebhook.objects.filter(workspace=workspace).delete()
     with connection.cursor() as cursor:
@@ -271,6 +272,8 @@ def report(results: dict[str, dict], args: argparse.Namespace) -> None:
             f"{name:34} {row['connections']:>8} {row['rps']:>8.0f} "
             f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['errors']:>8}"
         )
+    if failed := sum(row["errors"] for row in results.values()):
+        sys.exit(f"\n{failed} requests failed: these figures are not valid.")
     webhook, insert = results["webhook"], results["one-insert view"]
     trivial, half = results["trivial view"], results["webhook at half the insert rate"]
     ratio = webhook["rps"] / insert["rps"]
