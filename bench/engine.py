@@ -226,6 +226,7 @@ def report(args: argparse.Namespace, runs: dict, timers: dict) -> None:
     flow = "webhook -> branch -> send SMS -> end"
     print(f"\n{flow}: {runs['runs']} runs from {CLIENTS} clients")
     print(f"  completed runs per second:        {rate:8.1f}")
+    print(f"  form fills accepted per second:   {runs['runs'] / runs['post_s']:8.1f}")
     p50, p99 = runs["p50_ms"], runs["p99_ms"]
     print(f"  webhook to carrier, p50 / p99:    {p50:8.0f} / {p99:.0f} ms")
     print("  n8n reference (same machine kind): 28-45 runs/s; aim 5x: 140-225 runs/s")
