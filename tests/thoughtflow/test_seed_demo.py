@@ -55,3 +55,35 @@ def test_seed_demo_refuses_production_mode(settings):
 
     with pytest.raises(Exception, match="refuses to run with PRODUCTION on"):
         call_command("seed_demo")
+
+
+def test_demo_workflow_runs_from_a_text_to_a_resolved_handoff(
+    django_capture_on_commit_callbacks,
+):
+    from django.test import Client
+
+    from tests.messaging import inbound_form, post_signed
+    from tests.tasks import run_queued_tasks
+    from workflows.engine.runs import resolve_handoff
+    from workflows.models import Handoff, Run
+
+    call_command("seed_demo")
+    sender = Sender.objects.get()
+    maya = Contact.objects.get(first_name="Maya")
+
+    form = inbound_form(sender, maya.phone, "Quote for a new roof please")
+    post_signed(Client(), "/webhooks/twilio/sms", form, sender.account.auth_token)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_queued_tasks()
+    run_queued_tasks()
+    handoff = Handoff.objects.get()
+    resolve_handoff(handoff, "booked")
+    run_queued_tasks()
+
+    run = Run.objects.get()
+    assert (run.status, run.result) == ("completed", "handled")
+    assert "Quote for a new roof please" in handoff.note
+    acknowledgement = maya.messages.get(direction="outbound")
+    assert acknowledgement.body.startswith("Thanks Maya!")
+    assert "quote-booked" in maya.tags.values_list("name", flat=True)
+    assert maya.deals.get().stage == "won"

@@ -12,10 +12,70 @@ from integrations.crm import services as crm
 from integrations.crm.models import Contact, Deal
 from integrations.twilio.models import CarrierAccount, Sender
 from thoughtflow.models import Membership, Role, User, Workspace
+from workflows.models import Workflow
+from workflows.services import publish
 
 DEMO_PASSWORD = "thoughtflow"  # noqa: S105 - printed to the person running the demo
 LOCAL_NUMBER = "+15005550006"
 SUPPORT_CONTACT = "support@acme.example"
+QUOTE_FLOW = "Quote request follow-up"
+QUOTE_GRAPH: dict[str, Any] = {
+    "nodes": [
+        {
+            "id": "start",
+            "kind": "trigger",
+            "label": "Texted QUOTE",
+            "config": {"type": "inbound_sms", "keyword": "quote"},
+            "position": {"x": 0, "y": 0},
+        },
+        {
+            "id": "ack",
+            "kind": "send_sms",
+            "label": "Acknowledge",
+            "config": {
+                "body": "Thanks{% if contact.first_name %} {{ contact.first_name }}"
+                "{% endif %}! A member of our team will text you shortly about "
+                "your quote.",
+                "purpose": "conversation",
+            },
+            "position": {"x": 0, "y": 120},
+        },
+        {
+            "id": "sales",
+            "kind": "human_handoff",
+            "label": "Sales follows up",
+            "config": {
+                "queue": "sales",
+                "note": "Quote requested by {{ contact.phone }}: "
+                "{{ trigger.message.body }}",
+                "outcomes": ["booked", "lost"],
+            },
+            "position": {"x": 0, "y": 240},
+        },
+        {
+            "id": "tag",
+            "kind": "crm_update",
+            "label": "Tag as booked",
+            "config": {"add_tags": ["quote-booked"], "deal_stage": "won"},
+            "position": {"x": -120, "y": 360},
+        },
+        {
+            "id": "done",
+            "kind": "end",
+            "label": "Done",
+            "config": {"result": "handled"},
+            "position": {"x": 0, "y": 480},
+        },
+    ],
+    "edges": [
+        {"source": "start", "port": "next", "target": "ack"},
+        {"source": "ack", "port": "sent", "target": "sales"},
+        {"source": "ack", "port": "blocked", "target": None},
+        {"source": "sales", "port": "booked", "target": "tag"},
+        {"source": "sales", "port": "lost", "target": "done"},
+        {"source": "tag", "port": "next", "target": "done"},
+    ],
+}
 
 PEOPLE = [
     # username, role in the demo workspace, superuser
@@ -99,11 +159,25 @@ class Command(BaseCommand):
             )
             created = self._contacts(demo)
             self._messaging(demo)
+            self._workflows(demo)
 
         self.stdout.write(
             f"Demo workspace {demo.name!r} ready: {len(PEOPLE)} users, "
             f"{created} new contacts."
         )
+
+    def _workflows(self, workspace: Workspace) -> None:
+        """A published workflow the simulator can start by texting QUOTE."""
+        if Workflow.objects.for_workspace(workspace).filter(name=QUOTE_FLOW).exists():
+            return
+        workflow = Workflow.objects.create(
+            workspace=workspace,
+            name=QUOTE_FLOW,
+            description="Text QUOTE to the demo line: the workflow answers, then "
+            "hands the lead to sales, who resolve it as booked or lost.",
+            draft=QUOTE_GRAPH,
+        )
+        publish(workflow)
 
     def _messaging(self, workspace: Workspace) -> None:
         """Numbers, compliance texts and consent, so the demo can text at once."""
