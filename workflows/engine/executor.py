@@ -203,7 +203,13 @@ def _finish(step: Step, outcome: Done, now: datetime.datetime) -> Step | None:
     step.lease_until = None
     step.save()
 
-    run = Run.objects.select_for_update().get(pk=step.run_id)
+    # The version rides along (unlocked) so the next node is found without
+    # another query.
+    run = (
+        Run.objects.select_for_update(of=("self",))
+        .select_related("version")
+        .get(pk=step.run_id)
+    )
     steps = dict(run.context.get("steps", {}))
     steps[step.node_id] = {**outcome.output, "port": outcome.port}
     run.context = {
