@@ -13,7 +13,6 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from twilio.request_validator import RequestValidator
 
 from conversations.consent import lock_recipient_state, record_opt_in
 from conversations.models import ConsentRecord
@@ -21,6 +20,7 @@ from integrations.crm import services as crm
 from integrations.crm.models import Activity, Contact
 from integrations.crm.phones import InvalidPhoneNumber
 from integrations.twilio import routes
+from integrations.twilio.signatures import signed_by_twilio
 from thoughtflow.models import Workspace
 from workflows.engine.context import lookup
 from workflows.engine.runs import start_run
@@ -99,7 +99,7 @@ def voice_status(request: HttpRequest) -> HttpResponse:
     if (
         route is None
         or route.account_sid != form["AccountSid"]
-        or not _twilio_signed(request, route.auth_token)
+        or not signed_by_twilio(request, route.auth_token)
     ):
         return HttpResponse("Invalid signature or unknown number.", status=403)
 
@@ -196,14 +196,6 @@ def _hmac_matches(request: HttpRequest, secret: str) -> bool:
     given = request.headers.get(SIGNATURE_HEADER, "").removeprefix("sha256=")
     expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(given, expected)
-
-
-def _twilio_signed(request: HttpRequest, auth_token: str) -> bool:
-    signature = request.headers.get("X-Twilio-Signature", "")
-    url = settings.PUBLIC_BASE_URL + request.get_full_path()
-    return bool(signature and auth_token) and RequestValidator(auth_token).validate(
-        url, request.POST, signature
-    )
 
 
 def _error(status: int, code: str, detail: str) -> JsonResponse:

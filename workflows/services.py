@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 
-from thoughtflow.errors import Conflict, ThoughtflowError
+from thoughtflow.errors import Conflict, InvalidImport, ThoughtflowError
 from thoughtflow.models import User, Workspace
 from workflows.definition import Problem, validate_graph
 from workflows.models import Workflow, WorkflowVersion
@@ -37,10 +37,6 @@ class InvalidWorkflow(ThoughtflowError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__(count=len(problems), first=problems[0].message)
-
-
-class InvalidImport(ThoughtflowError):
-    code = "invalid_import"
 
 
 class UnknownVersion(ThoughtflowError):
