@@ -165,6 +165,30 @@ def thread_reply(request: Request, contact_id: int) -> Response:
 
 @extend_schema(exclude=True)
 @api_view(["POST"])
+def thread_missed_call(request: Request, contact_id: int) -> Response:
+    """Call the workspace's number from the handset and hang up unanswered."""
+    workspace_id = _workspace_id(request, Role.OPERATOR)
+    sender = _local_sender(workspace_id)
+    contact = _contact(workspace_id, contact_id)
+    sid = "CA" + secrets.token_hex(16)
+    params = {
+        "CallSid": sid,
+        "AccountSid": sender.account.account_sid,
+        "From": contact.phone,
+        "To": sender.address,
+        "CallStatus": "no-answer",
+        "Direction": "inbound",
+        "CallDuration": "0",
+        "ApiVersion": "2010-04-01",
+    }
+    response = post_signed(sender.account, reverse("workflows:voice-status"), params)
+    if response.status_code >= 300:
+        raise ReplyRefused(status=response.status_code)
+    return Response({"call_sid": sid}, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(exclude=True)
+@api_view(["POST"])
 def new_contact(request: Request) -> Response:
     """Create a contact to text as; an existing number opens its thread."""
     workspace_id = _workspace_id(request, Role.OPERATOR)

@@ -17,5 +17,10 @@ urlpatterns = [
         simulator.thread_reply,
         name="simulator-reply",
     ),
+    path(
+        "simulator/api/threads/<int:contact_id>/calls/",
+        simulator.thread_missed_call,
+        name="simulator-missed-call",
+    ),
     path("simulator/api/contacts/", simulator.new_contact, name="simulator-contact"),
 ]

@@ -1,3 +1,5 @@
+import { useState } from 'react';
+
 import type { Thread } from './api';
 import { ComposeBox } from './ComposeBox';
 import { useStickToBottom } from './hooks/useStickToBottom';
@@ -9,10 +11,13 @@ interface HandsetProps {
   thread: Thread | null;
   loadError: string | null;
   onSend: (body: string) => Promise<void>;
+  onMissedCall: () => Promise<void>;
 }
 
 /** A phone held by the selected contact, texting the business's number. */
-export function Handset({ contactId, thread, loadError, onSend }: HandsetProps) {
+export function Handset({ contactId, thread, loadError, onSend, onMissedCall }: HandsetProps) {
+  const [calling, setCalling] = useState(false);
+  const [callError, setCallError] = useState<string | null>(null);
   const messages = thread?.messages ?? [];
   const lastId = messages[messages.length - 1]?.id ?? null;
   const { listRef, onScroll, stick } = useStickToBottom<HTMLOListElement>(lastId, contactId);
@@ -20,6 +25,18 @@ export function Handset({ contactId, thread, loadError, onSend }: HandsetProps) 
   async function send(body: string): Promise<void> {
     stick();
     await onSend(body);
+  }
+
+  async function call(): Promise<void> {
+    setCalling(true);
+    setCallError(null);
+    try {
+      await onMissedCall();
+    } catch (error) {
+      setCallError(error instanceof Error ? error.message : String(error));
+    } finally {
+      setCalling(false);
+    }
   }
 
   return (
@@ -35,6 +52,16 @@ export function Handset({ contactId, thread, loadError, onSend }: HandsetProps) 
                 This phone: {thread.name !== '' ? `${thread.name}, ` : ''}
                 {thread.phone}
               </span>
+              <button
+                type="button"
+                className="handset__call"
+                data-testid="missed-call"
+                disabled={calling}
+                onClick={() => void call()}
+                title="Call the business's number and hang up before anyone answers"
+              >
+                {calling ? 'Calling…' : 'Missed call'}
+              </button>
             </>
           )}
         </header>
@@ -56,6 +83,12 @@ export function Handset({ contactId, thread, loadError, onSend }: HandsetProps) 
             <MessageBubble key={message.id} message={message} />
           ))}
         </ol>
+
+        {callError !== null && (
+          <p className="handset__error" role="alert" data-testid="call-error">
+            {callError}
+          </p>
+        )}
 
         {loadError !== null && (
           <p className="handset__error" role="alert">

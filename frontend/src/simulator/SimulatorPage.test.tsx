@@ -146,6 +146,25 @@ describe('SimulatorPage', () => {
     expect(screen.getByTestId('compose-input')).toHaveValue('');
   });
 
+  it('places a missed call from the handset', async () => {
+    const user = userEvent.setup();
+    const { requests } = fakeFetch({
+      ...threadRoutes(),
+      'POST /simulator/api/threads/1/calls/': () =>
+        jsonResponse(201, { call_sid: 'CA0123456789abcdef0123456789abcdef' }),
+    });
+    render(<SimulatorPage />);
+    await screen.findByTestId('message-10');
+
+    await user.click(screen.getByTestId('missed-call'));
+
+    const post = requests.find((request) => request.method === 'POST');
+    expect(post?.url).toBe('/simulator/api/threads/1/calls/');
+    expect(post?.headers['X-CSRFToken']).toBe('token-from-cookie');
+    expect(screen.getByTestId('missed-call')).toBeEnabled();
+    expect(screen.queryByTestId('call-error')).toBeNull();
+  });
+
   it("shows the server's error detail when a text is refused", async () => {
     const user = userEvent.setup();
     const detail = 'The local carrier is not running. Start it with make demo, then send again.';

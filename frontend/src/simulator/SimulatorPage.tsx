@@ -1,6 +1,6 @@
 import { useState } from 'react';
 
-import { sendMessage, type Thread } from './api';
+import { placeMissedCall, sendMessage, type Thread } from './api';
 import { Handset } from './Handset';
 import { useThread } from './hooks/useThread';
 import { useThreadList } from './hooks/useThreadList';
@@ -42,6 +42,14 @@ export function SimulatorPage() {
     void threadList.refresh();
   }
 
+  async function onMissedCall(): Promise<void> {
+    if (selectedId === null) {
+      return;
+    }
+    await placeMissedCall(selectedId);
+    void selected.refresh();
+  }
+
   return (
     <div className="simulator">
       <aside className="simulator__sidebar">
@@ -63,6 +71,7 @@ export function SimulatorPage() {
         thread={selected.thread}
         loadError={selected.error}
         onSend={onSend}
+        onMissedCall={onMissedCall}
       />
     </div>
   );

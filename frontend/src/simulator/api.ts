@@ -63,6 +63,15 @@ export async function sendMessage(contactId: number, body: string): Promise<stri
   return payload.message_sid;
 }
 
+/** Call the business from the handset and hang up before anyone answers. */
+export async function placeMissedCall(contactId: number): Promise<string> {
+  const payload = await postJson<{ call_sid: string }>(
+    `${API_ROOT}/threads/${contactId}/calls/`,
+    {},
+  );
+  return payload.call_sid;
+}
+
 export function createContact(contact: NewContact): Promise<Thread> {
   return postJson<Thread>(`${API_ROOT}/contacts/`, {
     phone: contact.phone,
