@@ -42,6 +42,17 @@ DEFAULT_RETRY = {"max_attempts": 3, "backoff_s": 10}
 MAX_CHAIN = 50
 
 
+def _wake_agent(step_id: int) -> str:
+    from workflows.agent.runtime import wake
+
+    return wake(step_id)
+
+
+# Waiting kinds that decide for themselves what a due time means (a reply
+# to answer, a reminder, a timeout), in transactions of their own.
+WOKEN_KINDS = {"agent_sms": _wake_agent}
+
+
 def execute_step(step_id: int) -> str:
     """Run the step, and the steps that follow it at once, if they are due.
 
@@ -71,42 +82,26 @@ def _execute_one(step_id: int) -> tuple[str, int | None]:
             return "run_finished", None
         if step.due_at and step.due_at > now:
             return "not_due", None
-        if (
-            step.status == Step.Status.RUNNING
-            and step.lease_until
-            and step.lease_until > now
-        ):
+        if step.lease_until and step.lease_until > now:
             return "in_flight", None
-        if step.status == Step.Status.WAITING:
+        wake = WOKEN_KINDS.get(step.kind)
+        started: tuple[str, int | None] | NodeError | None = None
+        if step.status != Step.Status.WAITING:
+            started = _start(step, run, now)
+            if isinstance(started, tuple):
+                return started
+        elif wake is None:
             return _time_out(step, now)
+    if wake is not None and step.status == Step.Status.WAITING:
+        # The node takes it from here in its own transactions: it may think
+        # for a while, and must not hold the step's row lock meanwhile.
+        return wake(step_id), None
 
-        node = run.version.node(step.node_id)
-        step.status = Step.Status.RUNNING
-        step.attempt += 1
-        step.started_at = step.started_at or now
-        step.due_at = now
-        step.lease_until = now + datetime.timedelta(seconds=settings.STEP_LEASE_S)
-        step.input = {"config": node.get("config", {}), "attempt": step.attempt}
-        attempt = step.attempt
-        if step.kind in INSTANT_KINDS:
-            # No side effect to protect: decide and move on in one transaction.
-            try:
-                outcome = _run_handler(step, node, run)
-            except NodeError as error:
-                step.save()
-                instant_error: NodeError | None = error
-            else:
-                assert isinstance(outcome, Done), "instant nodes never wait"
-                following = _finish(step, outcome, now)
-                return "succeeded", following.pk if following else None
-        else:
-            instant_error = None
-            step.save()
-            if run.status != Run.Status.RUNNING:
-                Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING)
-
-    if instant_error is not None:
-        return _record_error(step_id, attempt, node, instant_error), None
+    node = run.version.node(step.node_id)
+    attempt = step.attempt
+    if isinstance(started, NodeError):
+        # An instant node failed: record it like any other failure.
+        return _record_error(step_id, attempt, node, started), None
     try:
         outcome = _run_handler(step, node, run)
     except NodeError as error:
@@ -116,6 +111,37 @@ def _execute_one(step_id: int) -> tuple[str, int | None]:
         failure = NodeError(f"Internal error: {error}")
         return _record_error(step_id, attempt, node, failure), None
     return _record_outcome(step_id, attempt, outcome)
+
+
+def _start(
+    step: Step, run: Run, now: datetime.datetime
+) -> tuple[str, int | None] | NodeError | None:
+    """Mark the step RUNNING, with its input; run an instant node to its end.
+
+    Returns the result when the step is done here, the error of an instant
+    node that failed, or None when the node executes outside the transaction.
+    """
+    node = run.version.node(step.node_id)
+    step.status = Step.Status.RUNNING
+    step.attempt += 1
+    step.started_at = step.started_at or now
+    step.due_at = now
+    step.lease_until = now + datetime.timedelta(seconds=settings.STEP_LEASE_S)
+    step.input = {"config": node.get("config", {}), "attempt": step.attempt}
+    if step.kind in INSTANT_KINDS:
+        # No side effect to protect: decide and move on in one transaction.
+        try:
+            outcome = _run_handler(step, node, run)
+        except NodeError as error:
+            step.save()
+            return error
+        assert isinstance(outcome, Done), "instant nodes never wait"
+        following = _finish(step, outcome, now)
+        return "succeeded", following.pk if following else None
+    step.save()
+    if run.status != Run.Status.RUNNING:
+        Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING)
+    return None
 
 
 def _run_handler(step: Step, node: dict[str, Any], run: Run) -> Done | Wait:
@@ -134,10 +160,16 @@ def resume_waiting(wait_key: str, port: str, output: dict[str, Any]) -> Step | N
         )
         if step is None:
             return None
-        following = _finish(step, Done(port, {**step.output, **output}), timezone.now())
-        if following is not None:
-            enqueue("workflows.tasks.execute_step", following.pk)
+        complete_waiting(step, Done(port, {**step.output, **output}))
     return step
+
+
+def complete_waiting(step: Step, outcome: Done) -> Step | None:
+    """Finish a waiting step (its row locked by the caller) and wake the next."""
+    following = _finish(step, outcome, timezone.now())
+    if following is not None:
+        enqueue("workflows.tasks.execute_step", following.pk)
+    return following
 
 
 def _lock(step_id: int) -> Step | None:
@@ -173,6 +205,8 @@ def _record_outcome(
             step.output = outcome.output
             step.save()
             Run.objects.filter(pk=step.run_id).update(status=Run.Status.WAITING)
+            if outcome.until is not None and outcome.until <= now:
+                enqueue("workflows.tasks.execute_step", step.pk)
             return "waiting", None
         following = _finish(step, outcome, now)
     return "succeeded", following.pk if following else None
@@ -322,7 +356,7 @@ def claim_due_steps(limit: int = 200) -> int:
     """Hand every due step (new, retrying, timed out, or abandoned) to a task."""
     return claim_due(
         lambda now: Step.objects.filter(status__in=LIVE, due_at__lte=now).exclude(
-            status=Step.Status.RUNNING, lease_until__gt=now
+            lease_until__gt=now
         ),
         order_by="due_at",
         task="workflows.tasks.execute_step",
