@@ -226,6 +226,25 @@ if SMS_SEND_LEASE_S <= TWILIO_HTTP_TIMEOUT_S:
         "could be taken over and sent twice."
     )
 SMS_CLAIM_LEASE_S = env_int("SMS_CLAIM_LEASE_S", 30)
+
+# The SMS agent's language model: any litellm model string. The offline
+# provider is deterministic and needs no network; vendors read their keys
+# (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...) from the environment themselves.
+LLM_MODEL = env_str("LLM_MODEL", "thoughtflow/offline")
+LLM_FALLBACK_MODELS = [
+    model.strip()
+    for model in env_str("LLM_FALLBACK_MODELS").split(",")
+    if model.strip()
+]
+LLM_API_BASE = env_str("LLM_API_BASE")
+# Every model call has this timeout; litellm's own default is ten minutes.
+LLM_TIMEOUT_S = env_int("LLM_TIMEOUT_S", 20)
+LLM_RETRIES = env_int("LLM_RETRIES", 1)
+# A waiting agent step is leased while its turn is thought out: long enough
+# for every model and retry to time out once.
+AGENT_TURN_LEASE_S = env_int(
+    "AGENT_TURN_LEASE_S", LLM_TIMEOUT_S * (LLM_RETRIES + 1) * 3 + 30
+)
 WEBHOOK_MAX_BYTES = 64 * 1024
 
 AUTH_USER_MODEL = "thoughtflow.User"
