@@ -240,6 +240,47 @@ class Handoff(WorkspaceOwned):
         return f"Handoff {self.pk} ({self.status})"
 
 
+class AgentTurn(WorkspaceOwned):
+    """One answer of an SMS agent: what it read, what it did, what it cost.
+
+    A turn answers a burst of the contact's texts (or opens the
+    conversation). A turn thought out while more texts arrived is kept as
+    SUPERSEDED, for its cost, and the burst is answered again as a whole.
+    """
+
+    class Status(models.TextChoices):
+        ANSWERED = "answered", "Answered"
+        SUPERSEDED = "superseded", "Superseded by newer texts"
+        FAILED = "failed", "Model failed"
+
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="agent_turns")
+    number = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    inbound_ids = models.JSONField(default=list, blank=True)
+    reply = models.ForeignKey(
+        "conversations.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reply_text = models.TextField(blank=True)
+    tool_calls = models.JSONField(default=list, blank=True)
+    model = models.CharField(max_length=200, blank=True)
+    failures = models.JSONField(default=list, blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    latency_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["step", "number", "id"]
+
+    def __str__(self) -> str:
+        return f"Turn {self.number} of step {self.step_id} ({self.status})"
+
+
 class Campaign(WorkspaceOwned):
     """A workflow started for a list of contacts, paced and resumable.
 

@@ -17,9 +17,6 @@ from workflows.models import Workflow, WorkflowVersion
 logger = logging.getLogger(__name__)
 
 EXPORT_FORMAT = "thoughtflow.workflow/1"
-# Kinds whose runtime arrives with a later part of the product. Publishing a
-# graph that uses one is refused, so no run can reach a node it cannot run.
-UNAVAILABLE_KINDS = {"agent_sms": "the agent-led SMS step"}
 
 
 class StaleDraft(Conflict):
@@ -59,24 +56,7 @@ def save_draft(workflow: Workflow, graph: Any, revision: int) -> Workflow:
 
 def problems_of(graph: Any) -> list[Problem]:
     """Every problem that stops `graph` from being published."""
-    problems = list(validate_graph(graph))
-    nodes = graph.get("nodes", []) if isinstance(graph, dict) else []
-    for node in nodes:
-        if isinstance(node, dict) and node.get("kind") in UNAVAILABLE_KINDS:
-            name = node.get("label") or node.get("id")
-            problems.append(
-                Problem(
-                    code="kind_unavailable",
-                    message=(
-                        f"'{name}' is {UNAVAILABLE_KINDS[node['kind']]}, which this "
-                        "installation cannot run yet. Replace it with Send SMS and "
-                        "Wait steps for now."
-                    ),
-                    node=node.get("id"),
-                    field="kind",
-                )
-            )
-    return problems
+    return list(validate_graph(graph))
 
 
 def publish(workflow: Workflow, user: User | None = None) -> WorkflowVersion:

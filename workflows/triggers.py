@@ -13,10 +13,12 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from conversations.models import Consent, Message, RecipientState
+from conversations.keywords import KeywordKind
+from conversations.models import Consent, Conversation, Message, RecipientState
 from conversations.signals import message_received
 from integrations.crm.models import Contact
 from integrations.crm.signals import contact_created, contact_tagged
+from workflows.agent.runtime import wake_for_reply
 from workflows.engine.runs import start_run
 from workflows.models import Run, Workflow
 
@@ -57,23 +59,34 @@ def trigger_config(workflow: Workflow) -> dict[str, Any]:
 
 @receiver(message_received)
 def on_inbound_text(sender: Any, message: Message, keyword: Any, **kwargs: Any) -> None:
-    """A text from a contact with no active run may start one."""
-    if keyword is not None:
-        return  # STOP, START and HELP are compliance, not conversation.
+    """Route a text: to the agent waiting for it, to a new run, or to a person.
+
+    A text never goes nowhere: when no agent waits for it and it starts no
+    run, its conversation is flagged for the human inbox.
+    """
     contact = message.contact
-    state = RecipientState.objects.filter(contact=contact).first()
-    if state is not None and state.consent == Consent.OPTED_OUT:
+    if keyword is not None:
+        # STOP, START and HELP are compliance, not conversation; an agent
+        # waiting on a contact who opted out ends on its opted_out port.
+        if keyword == KeywordKind.OPT_OUT:
+            wake_for_reply(contact)
         return
-    if Run.objects.filter(contact=contact, status__in=Run.ACTIVE).exists():
+    if wake_for_reply(contact) is not None:
+        return
+    state = RecipientState.objects.filter(contact=contact).first()
+    opted_out = state is not None and state.consent == Consent.OPTED_OUT
+    if opted_out or Run.objects.filter(contact=contact, status__in=Run.ACTIVE).exists():
+        _needs_attention(message)
         return
 
     first_word = (message.body.strip().split() or [""])[0].strip(".,!?").casefold()
-    start_matching(
+    started = start_matching(
         message.workspace_id,
         "inbound_sms",
         contact,
         {
             "message": {
+                "id": message.pk,
                 "body": message.body,
                 "sid": message.twilio_sid,
                 "from": contact.phone,
@@ -85,6 +98,12 @@ def on_inbound_text(sender: Any, message: Message, keyword: Any, **kwargs: Any) 
             or config["keyword"].strip().casefold() == first_word
         ),
     )
+    if not started:
+        _needs_attention(message)
+
+
+def _needs_attention(message: Message) -> None:
+    Conversation.objects.filter(pk=message.conversation_id).update(needs_attention=True)
 
 
 @receiver(contact_created)

@@ -298,6 +298,12 @@ def run_human_handoff(step: Step, node: dict, ctx: dict) -> Wait:
     return Wait(wait_key=f"handoff:{handoff.pk}", output={"handoff_id": handoff.pk})
 
 
+def run_agent_sms(step: Step, node: dict, ctx: dict) -> Done | Wait:
+    from workflows.agent.runtime import start
+
+    return start(step, node, ctx)
+
+
 def run_end(step: Step, node: dict, ctx: dict) -> Done:
     return Done("", {"result": node["config"].get("result") or ""})
 
@@ -311,6 +317,7 @@ HANDLERS: dict[str, Handler] = {
     "crm_update": run_crm_update,
     "http_request": run_http_request,
     "human_handoff": run_human_handoff,
+    "agent_sms": run_agent_sms,
     "end": run_end,
 }
 TIMEOUTS: dict[str, Handler] = {"wait": wait_timeout}
