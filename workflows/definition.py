@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.dateparse import parse_datetime
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -193,6 +194,7 @@ PROBLEM_CODES = frozenset(
         "unknown_step_reference",
         "step_not_upstream",
         "unknown_variable",
+        "invalid_datetime",
     }
 )
 
@@ -390,6 +392,60 @@ OUTCOME_FIELD_SCHEMA = _item(
     required=("name",),
 )
 
+AGENT_TEST_SCHEMA = _item(
+    "Test conversation",
+    {
+        "name": {
+            "title": "Name",
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 120,
+        },
+        "replies": {
+            "title": "Contact's replies",
+            "description": "What the contact texts, one reply after each answer.",
+            "type": "array",
+            "items": {"title": "Reply", "type": "string", "minLength": 1},
+            "minItems": 1,
+            "maxItems": 20,
+        },
+        "expect_port": {
+            "title": "Expected port",
+            "description": (
+                "An outcome, or handoff, opted_out or timeout (the replies run "
+                "out with no outcome)."
+            ),
+            "type": "string",
+            "pattern": SLUG_PATTERN,
+        },
+        "expect_fields": {
+            "title": "Expected fields",
+            "description": "Values the outcome must capture; others are not checked.",
+            "type": "object",
+            "default": {},
+        },
+        "contact": {
+            "title": "Contact",
+            "description": (
+                "The made-up contact of the test: first_name, last_name, "
+                "time_zone, fields."
+            ),
+            "type": "object",
+            "default": {},
+        },
+        "now": {
+            "title": "Current time",
+            "description": (
+                "The moment the conversation happens, ISO 8601; fixes what "
+                "'tomorrow' means. Empty uses the real time."
+            ),
+            "type": ["string", "null"],
+            "default": None,
+        },
+    },
+    required=("name", "replies", "expect_port"),
+)
+
 AGENT_SMS_SCHEMA = _config_schema(
     "SMS agent",
     "Hold a text conversation toward a goal and end it with an outcome.",
@@ -552,7 +608,10 @@ AGENT_SMS_SCHEMA = _config_schema(
         },
         "model": {
             "title": "Model",
-            "description": "The language model; empty uses the workspace's default.",
+            "description": (
+                "Any litellm model string; empty uses the installation's default "
+                "(LLM_MODEL)."
+            ),
             "type": ["string", "null"],
             "minLength": 1,
             "maxLength": 200,
@@ -577,7 +636,18 @@ AGENT_SMS_SCHEMA = _config_schema(
             "type": "integer",
             "minimum": 1,
             "maximum": 10,
-            "default": 3,
+            "default": 2,
+        },
+        "tests": {
+            "title": "Test conversations",
+            "description": (
+                "Scripted replies of a contact and where the conversation "
+                "should end. Run them from the API or manage.py test_agent."
+            ),
+            "type": "array",
+            "items": AGENT_TEST_SCHEMA,
+            "maxItems": 50,
+            "default": [],
         },
     },
     required=("goal", "outcomes"),
@@ -1779,6 +1849,60 @@ def _check_agent_sms(node: _Node, report: _Report) -> None:
                 )
 
     _check_reminders(node, report)
+    _check_agent_tests(node, report)
+
+
+def _check_agent_tests(node: _Node, report: _Report) -> None:
+    outcomes = {
+        o.get("name"): o
+        for _, o in _entries(node.config.get("outcomes"))
+        if isinstance(o.get("name"), str)
+    }
+    ports = [*outcomes, *AGENT_FIXED_PORTS]
+    for index, test in _entries(node.config.get("tests")):
+        port = test.get("expect_port")
+        prefix = f"config.tests.{index}"
+        if isinstance(port, str) and port not in ports:
+            report.add(
+                "unknown_port",
+                f"In {node.name}, test {index + 1} expects the port '{port}', which "
+                f"this step does not have. Use one of: {', '.join(ports)}.",
+                node=node,
+                field=f"{prefix}.expect_port",
+            )
+            continue
+        if test.get("now") is not None and _parse_moment(test["now"]) is None:
+            report.add(
+                "invalid_datetime",
+                f"In {node.name}, test {index + 1} has a current time that is "
+                "not an ISO date and time such as 2026-12-01T10:00:00-05:00.",
+                node=node,
+                field=f"{prefix}.now",
+            )
+        expected = test.get("expect_fields")
+        if not isinstance(expected, Mapping) or not expected:
+            continue
+        names = {
+            f.get("name") for _, f in _entries(outcomes.get(port, {}).get("fields"))
+        }
+        for name in expected:
+            if name not in names:
+                report.add(
+                    "unknown_field",
+                    f"In {node.name}, test {index + 1} expects a field '{name}', "
+                    f"which the outcome '{port}' does not capture.",
+                    node=node,
+                    field=f"{prefix}.expect_fields.{name}",
+                )
+
+
+def _parse_moment(value: Any) -> Any:
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        return None
 
 
 def _check_outcome_fields(

@@ -75,6 +75,43 @@ class RollbackSerializer(serializers.Serializer):
     number = serializers.IntegerField(min_value=1)
 
 
+class AgentTestRequestSerializer(serializers.Serializer):
+    node_id = serializers.CharField(required=False, allow_blank=True, default="")
+    model = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text="A litellm model string; empty uses each node's own model.",
+    )
+    version = serializers.ChoiceField(
+        choices=["draft", "published"],
+        default="draft",
+        help_text="Test the draft, or the published version.",
+    )
+
+
+class AgentTestResultSerializer(serializers.Serializer):
+    node_id = serializers.CharField()
+    name = serializers.CharField()
+    passed = serializers.BooleanField()
+    port = serializers.CharField()
+    expected_port = serializers.CharField()
+    captured = serializers.DictField()
+    expected_fields = serializers.DictField()
+    problems = serializers.ListField(child=serializers.CharField())
+    transcript = serializers.ListField(child=serializers.DictField())
+    model = serializers.CharField()
+    tokens = serializers.IntegerField()
+    cost_usd = serializers.CharField()
+
+
+class AgentTestReportSerializer(serializers.Serializer):
+    passed = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    results = AgentTestResultSerializer(many=True)
+
+
 class StartSerializer(serializers.Serializer):
     contact = ScopedRelatedField(queryset=Contact.objects.all())
     payload = serializers.DictField(required=False, default=dict)

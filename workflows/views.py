@@ -14,10 +14,13 @@ from thoughtflow.api.permissions import api_actor
 from thoughtflow.api.scoping import WorkspaceScopedModelViewSet, WorkspaceScopedViewSet
 from thoughtflow.models import Role
 from workflows import services
+from workflows.agent import scenarios
 from workflows.definition import kind_schemas
 from workflows.engine import campaigns, runs
 from workflows.models import Campaign, Handoff, Run, Workflow
 from workflows.serializers import (
+    AgentTestReportSerializer,
+    AgentTestRequestSerializer,
     CampaignRequestSerializer,
     CampaignSerializer,
     DraftSerializer,
@@ -125,6 +128,37 @@ class WorkflowViewSet(WorkspaceScopedModelViewSet):
         return Response(
             WorkflowSerializer(workflow, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        request=AgentTestRequestSerializer, responses=AgentTestReportSerializer
+    )
+    @action(detail=True, methods=["post"], url_path="test-agents")
+    def test_agents(self, request: Request, pk: str) -> Response:
+        """Run the test conversations of the workflow's SMS agent steps.
+
+        Nothing is texted; each test reports its transcript, where it ended,
+        and pass or fail.
+        """
+        incoming = AgentTestRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        workflow = self.get_object()
+        graph = workflow.draft
+        if data["version"] == "published":
+            if workflow.published_version is None:
+                raise runs.NotPublished(name=workflow.name)
+            graph = workflow.published_version.graph
+        results = scenarios.run_workflow_tests(
+            workflow, model=data["model"] or None, node_id=data["node_id"], graph=graph
+        )
+        passed = sum(result.passed for result in results)
+        return Response(
+            {
+                "passed": passed,
+                "failed": len(results) - passed,
+                "results": [result.as_dict() for result in results],
+            }
         )
 
     @extend_schema(request=CampaignRequestSerializer, responses=CampaignSerializer)

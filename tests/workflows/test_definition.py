@@ -1368,3 +1368,47 @@ def test_format_document_describes_every_kind() -> None:
 
     for kind in NODE_KINDS:
         assert f"### `{kind}`" in text
+
+
+# Agent test conversations -------------------------------------------------------
+
+
+def _with_tests(*tests: dict[str, Any]) -> Graph:
+    graph = missed_call_recovery()
+    agent = next(n for n in graph["nodes"] if n["kind"] == "agent_sms")
+    agent["config"]["tests"] = list(tests)
+    return graph
+
+
+def test_agent_tests_that_fit_the_step_have_no_problems() -> None:
+    graph = _with_tests(
+        {
+            "name": "Books a visit",
+            "replies": ["Yes, tomorrow at 3pm"],
+            "expect_port": "booked",
+            "expect_fields": {"visit_at": "2026-12-02T15:00:00-05:00"},
+            "now": "2026-12-01T10:00:00-05:00",
+        },
+        {"name": "Goes quiet", "replies": ["hm"], "expect_port": "timeout"},
+    )
+    assert validate_graph(graph) == []
+
+
+def test_agent_tests_must_expect_a_port_and_fields_of_the_step() -> None:
+    graph = _with_tests(
+        {"name": "a", "replies": ["x"], "expect_port": "bought"},
+        {
+            "name": "b",
+            "replies": ["x"],
+            "expect_port": "booked",
+            "expect_fields": {"price": 3},
+            "now": "tomorrow",
+        },
+        {"name": "c", "replies": [], "expect_port": "booked"},
+    )
+    assert where(validate_graph(graph)) == [
+        ("unknown_port", "ask", "config.tests.0.expect_port"),
+        ("unknown_field", "ask", "config.tests.1.expect_fields.price"),
+        ("invalid_datetime", "ask", "config.tests.1.now"),
+        ("invalid_config", "ask", "config.tests.2.replies"),
+    ]

@@ -1,10 +1,15 @@
 """Seed a demo workspace with people and contacts. Safe to run repeatedly."""
 
+import datetime
+import json
+import zoneinfo
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from conversations.consent import lock_recipient_state, record_opt_in
 from conversations.models import Consent, ConsentRecord, MessagingSettings
@@ -13,11 +18,12 @@ from integrations.crm.models import Contact, Deal
 from integrations.twilio.models import CarrierAccount, Sender
 from thoughtflow.models import Membership, Role, User, Workspace
 from workflows.models import Workflow
-from workflows.services import publish
+from workflows.services import import_workflow, publish
 
 DEMO_PASSWORD = "thoughtflow"  # noqa: S105 - printed to the person running the demo
 LOCAL_NUMBER = "+15005550006"
 SUPPORT_CONTACT = "support@acme.example"
+EXAMPLES = Path(__file__).resolve().parents[3] / "workflows" / "examples"
 QUOTE_FLOW = "Quote request follow-up"
 QUOTE_GRAPH: dict[str, Any] = {
     "nodes": [
@@ -167,17 +173,23 @@ class Command(BaseCommand):
         )
 
     def _workflows(self, workspace: Workspace) -> None:
-        """A published workflow the simulator can start by texting QUOTE."""
-        if Workflow.objects.for_workspace(workspace).filter(name=QUOTE_FLOW).exists():
-            return
-        workflow = Workflow.objects.create(
-            workspace=workspace,
-            name=QUOTE_FLOW,
-            description="Text QUOTE to the demo line: the workflow answers, then "
-            "hands the lead to sales, who resolve it as booked or lost.",
-            draft=QUOTE_GRAPH,
+        """Published workflows: QUOTE goes to sales; the examples use the agent."""
+        existing = set(
+            Workflow.objects.for_workspace(workspace).values_list("name", flat=True)
         )
-        publish(workflow)
+        if QUOTE_FLOW not in existing:
+            workflow = Workflow.objects.create(
+                workspace=workspace,
+                name=QUOTE_FLOW,
+                description="Text QUOTE to the demo line: the workflow answers, then "
+                "hands the lead to sales, who resolve it as booked or lost.",
+                draft=QUOTE_GRAPH,
+            )
+            publish(workflow)
+        for path in sorted(EXAMPLES.glob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data["name"] not in existing:
+                publish(import_workflow(workspace, data))
 
     def _messaging(self, workspace: Workspace) -> None:
         """Numbers, compliance texts and consent, so the demo can text at once."""
@@ -264,6 +276,17 @@ class Command(BaseCommand):
                 continue
             contact = crm.create_contact(workspace, values)
             created += 1
+            if "customer" in values["tags"]:
+                # Something for the appointment workflow to confirm.
+                crm.update_contact(
+                    contact,
+                    {
+                        "custom_fields": {
+                            **contact.custom_fields,
+                            "appointment_at": _tomorrow_at_ten(contact.time_zone),
+                        }
+                    },
+                )
             if "lead" in values["tags"]:
                 Deal.objects.create(
                     workspace=workspace,
@@ -272,3 +295,11 @@ class Command(BaseCommand):
                     value=1200,
                 )
         return created
+
+
+def _tomorrow_at_ten(zone: str) -> str:
+    local = timezone.now().astimezone(zoneinfo.ZoneInfo(zone))
+    moment = datetime.datetime.combine(
+        local.date() + datetime.timedelta(days=1), datetime.time(10), local.tzinfo
+    )
+    return moment.isoformat()
