@@ -106,6 +106,7 @@ class StubCarrier:
 
 _phones = itertools.count(1000)
 _sids = itertools.count(1)
+_bodies = itertools.count(1)
 
 
 @pytest.fixture
@@ -157,9 +158,12 @@ def test_no_message_reaches_an_opted_out_contact(world, steps):
                 form=inbound_form(sender, phone, INBOUND_TEXTS[argument]),
             )
         elif action == "send":
+            # Each body is distinct: two identical texts to one number can
+            # only be told apart by their status callbacks, which this stub
+            # carrier does not send, so a log search could swap them.
             send_sms(
                 contact=contact,
-                body=f"update {clock['now']}",
+                body=f"update {next(_bodies)} at {clock['now']}",
                 author="workflow",
                 purpose=argument,
             )
