@@ -34,6 +34,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from conversations.compliance import BLOCK_EXPLANATIONS, BlockReason
 from conversations.keywords import classify
 from conversations.models import Consent, Conversation, Message, RecipientState
 from conversations.sending import (
@@ -102,8 +103,8 @@ def start(step: Step, node: dict[str, Any], ctx: dict[str, Any]) -> Done | Wait:
             sender=conversation.sender,
             idempotency_key=f"step:{step.pk}:opening",
         )
-        if message.block_reason == "opted_out":
-            return Done("opted_out", {"reason": "The contact has opted out."})
+        if message.status == Message.Status.BLOCKED:
+            return _not_started(conversation, message, state)
         state["seen_id"] = _latest_inbound_id(contact)
         return Wait(
             wait_key=f"agent:{step.pk}", until=_next_due(config, state), output=state
@@ -111,6 +112,25 @@ def start(step: Step, node: dict[str, Any], ctx: dict[str, Any]) -> Done | Wait:
     # The model writes the opening (or answers the text that started the run).
     state["opening"] = True
     return Wait(wait_key=f"agent:{step.pk}", until=now, output=state)
+
+
+def _not_started(
+    conversation: Conversation, message: Message, state: dict[str, Any]
+) -> Done:
+    """The opening text may not go out: the conversation ends before it starts."""
+    port, reason = _blocked(message)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        state=Conversation.State.WAITING, needs_attention=port == "handoff"
+    )
+    return Done(port, {**state, "reason": reason})
+
+
+def _blocked(message: Message) -> tuple[str, str]:
+    """The port and reason for a text the compliance gate refused."""
+    if message.block_reason == BlockReason.OPTED_OUT:
+        return "opted_out", "The contact has opted out."
+    explanation = BLOCK_EXPLANATIONS.get(message.block_reason, message.block_reason)
+    return "handoff", f"The agent's text was not sent: {explanation}"
 
 
 def wake(step_id: int) -> str:
@@ -212,9 +232,14 @@ def _apply(
             idempotency_key=f"step:{step.pk}:turn:{number}",
         )
     _record_turn(step.pk, step, turn, AgentTurn.Status.ANSWERED, burst, number, reply)
-    if reply is not None and reply.block_reason == "opted_out":
-        _end(step, Done("opted_out", {**state, "reason": "The contact opted out."}))
-        return "opted_out"
+    if reply is not None and reply.status == Message.Status.BLOCKED:
+        port, reason = _blocked(reply)
+        _end(
+            step,
+            Done(port, {**state, "reason": reason}),
+            needs_person=port == "handoff",
+        )
+        return port
 
     decision = decide(brief, turn)
     done = Done(decision.port, {**state, **decision.output}) if decision else None
