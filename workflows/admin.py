@@ -8,7 +8,15 @@ from thoughtflow.admin import WorkspaceAdmin
 from thoughtflow.errors import ThoughtflowError
 from thoughtflow.tenancy import acting_user
 from workflows.engine.runs import cancel_run, retry_run
-from workflows.models import Campaign, Handoff, Run, Step, Workflow, WorkflowVersion
+from workflows.models import (
+    AgentTurn,
+    Campaign,
+    Handoff,
+    Run,
+    Step,
+    Workflow,
+    WorkflowVersion,
+)
 
 
 @admin.register(Workflow)
@@ -122,6 +130,44 @@ class HandoffAdmin(WorkspaceAdmin):
         "outcome",
         "resolved_by",
         "resolved_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(AgentTurn)
+class AgentTurnAdmin(WorkspaceAdmin):
+    """What each SMS agent turn read, did and cost; read-only."""
+
+    list_display = [
+        "pk",
+        "step",
+        "number",
+        "status",
+        "model",
+        "prompt_tokens",
+        "completion_tokens",
+        "cost_usd",
+        "latency_ms",
+        "created_at",
+    ]
+    list_filter = ["status", "model"]
+    readonly_fields = [
+        "step",
+        "number",
+        "status",
+        "inbound_ids",
+        "reply",
+        "reply_text",
+        "tool_calls",
+        "model",
+        "failures",
+        "prompt_tokens",
+        "completion_tokens",
+        "cost_usd",
+        "latency_ms",
+        "created_at",
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -547,3 +547,25 @@ def test_offline_customer_text_cannot_redirect_the_agent(
     assert replies[0].startswith("Sorry, I can only help with this conversation.")
     assert all("Never discuss prices" not in reply for reply in replies)
     assert _step(run).status == Step.Status.WAITING
+
+
+def test_admins_see_their_workspaces_turns_only(
+    cast, customer, clock, script, text_in, settle
+):
+    from django.test import Client
+
+    run = _start(cast, customer, settle)
+    script.say("Noted!")
+    text_in(customer, "hello")
+    turn = AgentTurn.objects.get(step=_step(run))
+    own, outsider = Client(), Client()
+    own.force_login(cast.admin)
+    outsider.force_login(cast.outsider)
+
+    listed = own.get("/admin/workflows/agentturn/")
+    assert listed.status_code == 200
+    assert list(listed.context["cl"].queryset) == [turn]
+    assert own.get(f"/admin/workflows/agentturn/{turn.pk}/change/").status_code == 200
+    assert (
+        list(outsider.get("/admin/workflows/agentturn/").context["cl"].queryset) == []
+    )
