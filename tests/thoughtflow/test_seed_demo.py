@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -87,3 +89,19 @@ def test_demo_workflow_runs_from_a_text_to_a_resolved_handoff(
     assert acknowledgement.body.startswith("Thanks Maya!")
     assert "quote-booked" in maya.tags.values_list("name", flat=True)
     assert maya.deals.get().stage == "won"
+
+
+def test_seed_demo_publishes_every_example_workflow():
+    from workflows.catalog import EXAMPLES_DIR
+    from workflows.models import Workflow
+
+    call_command("seed_demo")
+
+    names = {
+        json.loads(path.read_text())["name"] for path in EXAMPLES_DIR.glob("*.json")
+    }
+    published = set(
+        Workflow.objects.exclude(published_version=None).values_list("name", flat=True)
+    )
+    assert "Quote follow-up" in names
+    assert names <= published

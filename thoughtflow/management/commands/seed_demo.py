@@ -1,9 +1,7 @@
 """Seed a demo workspace with people and contacts. Safe to run repeatedly."""
 
 import datetime
-import json
 import zoneinfo
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -17,13 +15,13 @@ from integrations.crm import services as crm
 from integrations.crm.models import Contact, Deal
 from integrations.twilio.models import CarrierAccount, Sender
 from thoughtflow.models import Membership, Role, User, Workspace
+from workflows import catalog
 from workflows.models import Workflow
 from workflows.services import import_workflow, publish
 
 DEMO_PASSWORD = "thoughtflow"  # noqa: S105 - printed to the person running the demo
 LOCAL_NUMBER = "+15005550006"
 SUPPORT_CONTACT = "support@acme.example"
-EXAMPLES = Path(__file__).resolve().parents[3] / "workflows" / "examples"
 QUOTE_FLOW = "Quote request follow-up"
 QUOTE_GRAPH: dict[str, Any] = {
     "nodes": [
@@ -186,10 +184,9 @@ class Command(BaseCommand):
                 draft=QUOTE_GRAPH,
             )
             publish(workflow)
-        for path in sorted(EXAMPLES.glob("*.json")):
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data["name"] not in existing:
-                publish(import_workflow(workspace, data))
+        for template in catalog.templates():
+            if template.name not in existing:
+                publish(import_workflow(workspace, template.copy_of_export()))
 
     def _messaging(self, workspace: Workspace) -> None:
         """Numbers, compliance texts and consent, so the demo can text at once."""
