@@ -20,7 +20,7 @@ from integrations.crm.models import Contact
 from thoughtflow.claimer import claim_due
 from thoughtflow.errors import Conflict, ThoughtflowError
 from thoughtflow.models import User
-from workflows.engine.runs import NotPublished, start_run
+from workflows.engine.runs import NotPublished, WorkflowArchived, start_run
 from workflows.models import Campaign, Workflow
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ def create_campaign(
     user: User | None = None,
 ) -> Campaign:
     """Start `workflow` for each contact, `per_minute` at most."""
+    if workflow.status == Workflow.Status.ARCHIVED:
+        raise WorkflowArchived(name=workflow.name)
     if workflow.published_version is None:
         raise NotPublished(name=workflow.name)
     known = set(
@@ -95,6 +97,13 @@ def advance_campaign(campaign_id: int) -> str:
             return "idle"
         if campaign.next_batch_at > now:
             return "not_due"
+        if campaign.workflow.status == Workflow.Status.ARCHIVED:
+            # An archived workflow starts no runs. The campaign keeps its
+            # place and looks again later, so unarchiving resumes it.
+            campaign.claimed_until = None
+            campaign.next_batch_at = now + datetime.timedelta(seconds=BATCH_INTERVAL_S)
+            campaign.save(update_fields=["claimed_until", "next_batch_at"])
+            return "workflow_archived"
 
         size = math.ceil(campaign.per_minute * BATCH_INTERVAL_S / 60)
         batch = campaign.contact_ids[campaign.position : campaign.position + size]

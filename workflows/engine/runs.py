@@ -22,6 +22,14 @@ class NotPublished(ThoughtflowError):
     message = "'{name}' has no published version yet. Publish it, then start runs."
 
 
+class WorkflowArchived(Conflict):
+    code = "workflow_archived"
+    message = (
+        "'{name}' is archived, so it starts no new runs; runs already going "
+        "carry on. Set its status back to active to start runs again."
+    )
+
+
 class NotRetryable(Conflict):
     code = "not_retryable"
     message = "Only a failed run can be retried; this one is {status}."
@@ -48,8 +56,11 @@ def start_run(
 
     Applies the workflow's policy when the contact already has an active run
     of it: skip (returns None), queue, or cancel and restart. The same
-    `trigger_key` twice returns the first run.
+    `trigger_key` twice returns the first run. Raises WorkflowArchived for
+    an archived workflow, and NotPublished for one never published.
     """
+    if workflow.status == Workflow.Status.ARCHIVED:
+        raise WorkflowArchived(name=workflow.name)
     version = workflow.published_version
     if version is None:
         raise NotPublished(name=workflow.name)
