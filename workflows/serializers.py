@@ -47,6 +47,27 @@ class WorkflowSerializer(serializers.ModelSerializer):
         return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
+class WorkflowTemplateSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    trigger_type = serializers.CharField()
+    node_count = serializers.IntegerField()
+
+
+class FromTemplateSerializer(serializers.Serializer):
+    template = serializers.CharField(
+        max_length=100, help_text="The slug of a workflow template."
+    )
+    name = serializers.CharField(
+        max_length=120,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The new workflow's name; the template's when empty.",
+    )
+
+
 class DraftSerializer(serializers.Serializer):
     graph = serializers.JSONField()
     revision = serializers.IntegerField(

@@ -11,6 +11,7 @@ from django.db.models import Max
 
 from thoughtflow.errors import Conflict, InvalidImport, ThoughtflowError
 from thoughtflow.models import User, Workspace
+from workflows import catalog
 from workflows.definition import Problem, validate_graph
 from workflows.models import Workflow, WorkflowVersion
 
@@ -123,6 +124,33 @@ def import_workflow(workspace: Workspace, data: Any) -> Workflow:
         active_run_policy=policy,
         draft=graph,
     )
+
+
+def create_from_template(workspace: Workspace, slug: str, name: str = "") -> Workflow:
+    """Create a workflow whose draft is the template's graph; raises UnknownTemplate."""
+    export = catalog.get_template(slug).copy_of_export()
+    if name:
+        export["name"] = name
+    workflow = import_workflow(workspace, export)
+    logger.info(
+        "workflow created from template workflow_id=%s template=%s",
+        workflow.pk,
+        slug,
+    )
+    return workflow
+
+
+def duplicate_workflow(workflow: Workflow) -> Workflow:
+    """Copy the draft, description and run policy into a new, unpublished workflow."""
+    copied = Workflow.objects.create(
+        workspace_id=workflow.workspace_id,
+        name=f"Copy of {workflow.name}"[:120],
+        description=workflow.description,
+        active_run_policy=workflow.active_run_policy,
+        draft=copy.deepcopy(workflow.draft),
+    )
+    logger.info("workflow duplicated workflow_id=%s from=%s", copied.pk, workflow.pk)
+    return copied
 
 
 def _new_version(

@@ -13,7 +13,7 @@ from integrations.crm.models import Contact
 from thoughtflow.api.permissions import api_actor
 from thoughtflow.api.scoping import WorkspaceScopedModelViewSet, WorkspaceScopedViewSet
 from thoughtflow.models import Role
-from workflows import services
+from workflows import catalog, services
 from workflows.agent import scenarios
 from workflows.definition import kind_schemas
 from workflows.engine import campaigns, runs
@@ -24,6 +24,7 @@ from workflows.serializers import (
     CampaignRequestSerializer,
     CampaignSerializer,
     DraftSerializer,
+    FromTemplateSerializer,
     HandoffSerializer,
     ProblemSerializer,
     ResolveSerializer,
@@ -33,6 +34,7 @@ from workflows.serializers import (
     StartSerializer,
     VersionSerializer,
     WorkflowSerializer,
+    WorkflowTemplateSerializer,
     as_problems,
 )
 
@@ -125,6 +127,32 @@ class WorkflowViewSet(WorkspaceScopedModelViewSet):
         workflow = services.import_workflow(
             self.workspace_context.workspace, request.data
         )
+        return Response(
+            WorkflowSerializer(workflow, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=FromTemplateSerializer, responses=WorkflowSerializer)
+    @action(detail=False, methods=["post"], url_path="from-template")
+    def from_template(self, request: Request) -> Response:
+        """Create a workflow whose draft is a template's graph, unpublished."""
+        incoming = FromTemplateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        workflow = services.create_from_template(
+            self.workspace_context.workspace,
+            incoming.validated_data["template"],
+            incoming.validated_data["name"],
+        )
+        return Response(
+            WorkflowSerializer(workflow, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=None, responses=WorkflowSerializer)
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request: Request, pk: str) -> Response:
+        """Copy the workflow as "Copy of <name>": same draft, not published."""
+        workflow = services.duplicate_workflow(self.get_object())
         return Response(
             WorkflowSerializer(workflow, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
@@ -305,6 +333,13 @@ class CampaignViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         return self._set(Campaign.Status.CANCELLED)
+
+
+@extend_schema(responses=WorkflowTemplateSerializer(many=True))
+@api_view(["GET"])
+def workflow_templates(request: Request) -> Response:
+    """The example workflows a new workflow can start from."""
+    return Response(WorkflowTemplateSerializer(catalog.templates(), many=True).data)
 
 
 @extend_schema(responses=dict)

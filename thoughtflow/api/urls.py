@@ -10,6 +10,7 @@ from workflows.views import (
     RunViewSet,
     WorkflowViewSet,
     node_kinds,
+    workflow_templates,
 )
 
 router = DefaultRouter()
@@ -27,4 +28,5 @@ urlpatterns = [
     *router.urls,
     path("sms/segments/", segments, name="sms-segments"),
     path("node-kinds/", node_kinds, name="node-kinds"),
+    path("workflow-templates/", workflow_templates, name="workflow-templates"),
 ]
