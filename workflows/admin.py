@@ -37,10 +37,12 @@ class WorkflowVersionAdmin(WorkspaceAdmin):
     list_display = [
         "workflow",
         "number",
+        "is_test",
         "published_by",
         "published_at",
         "rolled_back_from",
     ]
+    list_filter = ["is_test"]
     search_fields = ["workflow__name"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

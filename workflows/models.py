@@ -73,12 +73,19 @@ class Workflow(WorkspaceOwned):
 
 
 class WorkflowVersion(WorkspaceOwned):
-    """A published, immutable copy of a workflow's graph."""
+    """An immutable copy of a workflow's graph: published, or frozen for a test.
+
+    Published versions are numbered 1, 2, 3... in the order they were
+    published. A test version freezes the draft for test runs only: it has
+    no number, so it is outside the history (never listed, never rolled
+    back to, never published, never started by a trigger).
+    """
 
     workflow = models.ForeignKey(
         Workflow, on_delete=models.CASCADE, related_name="versions"
     )
-    number = models.PositiveIntegerField()
+    number = models.PositiveIntegerField(null=True, blank=True)
+    is_test = models.BooleanField(default=False)
     graph = models.JSONField()
     published_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -93,10 +100,17 @@ class WorkflowVersion(WorkspaceOwned):
         constraints = [
             models.UniqueConstraint(
                 fields=["workflow", "number"], name="version_number_unique"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(is_test=False, number__isnull=False)
+                | Q(is_test=True, number__isnull=True),
+                name="version_numbered_unless_test",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.is_test:
+            return f"{self.workflow} test of {self.published_at:%Y-%m-%d %H:%M}"
         return f"{self.workflow} v{self.number}"
 
     def node(self, node_id: str) -> dict[str, Any]:

@@ -138,6 +138,19 @@ class StartSerializer(serializers.Serializer):
     payload = serializers.DictField(required=False, default=dict)
 
 
+class DraftRunSerializer(serializers.Serializer):
+    contact = ScopedRelatedField(
+        queryset=Contact.objects.all(),
+        help_text="Who the test run texts; use a contact whose phone you hold.",
+    )
+    payload = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="What the trigger would have given, read as trigger.*, "
+        'e.g. {"form": {"service": "gutters"}} for a webhook trigger.',
+    )
+
+
 class StepSerializer(serializers.ModelSerializer):
     class Meta:
         model = Step
@@ -159,7 +172,17 @@ class StepSerializer(serializers.ModelSerializer):
 
 
 class RunSerializer(serializers.ModelSerializer):
-    version = serializers.IntegerField(source="version.number", read_only=True)
+    version = serializers.IntegerField(
+        source="version.number",
+        read_only=True,
+        allow_null=True,
+        help_text="The published version run; null for a test run of the draft.",
+    )
+    is_test = serializers.BooleanField(
+        source="version.is_test",
+        read_only=True,
+        help_text="A test run of the draft, started from the builder.",
+    )
 
     class Meta:
         model = Run
@@ -167,6 +190,7 @@ class RunSerializer(serializers.ModelSerializer):
             "id",
             "workflow",
             "version",
+            "is_test",
             "contact",
             "status",
             "result",

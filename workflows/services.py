@@ -1,4 +1,4 @@
-"""A workflow's lifecycle: draft, validate, publish, roll back, export, import."""
+"""A workflow's lifecycle: draft, test, publish, roll back, export, import."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 
+from integrations.crm.models import Contact
 from thoughtflow.errors import Conflict, InvalidImport, ThoughtflowError
 from thoughtflow.models import User, Workspace
 from workflows import catalog
 from workflows.definition import Problem, validate_graph
-from workflows.models import Workflow, WorkflowVersion
+from workflows.engine import runs
+from workflows.models import Run, Workflow, WorkflowVersion
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +32,11 @@ class StaleDraft(Conflict):
 
 class InvalidWorkflow(ThoughtflowError):
     code = "invalid_workflow"
-    message = "Can't publish: {count} problem(s) need fixing first. {first}"
+    message = "Can't {action}: {count} problem(s) need fixing first. {first}"
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], action: str = "publish") -> None:
         self.problems = problems
-        super().__init__(count=len(problems), first=problems[0].message)
+        super().__init__(action=action, count=len(problems), first=problems[0].message)
 
 
 class UnknownVersion(ThoughtflowError):
@@ -73,13 +75,49 @@ def publish(workflow: Workflow, user: User | None = None) -> WorkflowVersion:
     return version
 
 
+def start_test_run(
+    workflow: Workflow,
+    contact: Contact,
+    trigger: dict[str, Any],
+    user: User | None = None,
+) -> Run:
+    """Run the draft as it is now for `contact`, outside the version history.
+
+    The draft is frozen into a test version (reused while the draft is
+    unchanged), which no trigger, rollback or publish ever uses. Raises
+    InvalidWorkflow when the draft could not be published either, and
+    WorkflowArchived for an archived workflow.
+    """
+    with transaction.atomic():
+        locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
+        if locked.status == Workflow.Status.ARCHIVED:
+            raise runs.WorkflowArchived(name=locked.name)
+        if problems := problems_of(locked.draft):
+            raise InvalidWorkflow(problems, action="test")
+        version = _test_version(locked, user)
+        return runs.start_test_run(version, contact, trigger)
+
+
+def _test_version(workflow: Workflow, user: User | None) -> WorkflowVersion:
+    latest = workflow.versions.filter(is_test=True).order_by("-id").first()
+    if latest is not None and latest.graph == workflow.draft:
+        return latest
+    return WorkflowVersion.objects.create(
+        workspace_id=workflow.workspace_id,
+        workflow=workflow,
+        is_test=True,
+        graph=copy.deepcopy(workflow.draft),
+        published_by=user,
+    )
+
+
 def rollback(
     workflow: Workflow, number: int, user: User | None = None
 ) -> WorkflowVersion:
     """Republish version `number` as a new version; running runs keep theirs."""
     with transaction.atomic():
         locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
-        old = locked.versions.filter(number=number).first()
+        old = locked.versions.filter(is_test=False, number=number).first()
         if old is None:
             raise UnknownVersion(number=number)
         version = _new_version(

@@ -6,6 +6,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,6 +24,7 @@ from workflows.serializers import (
     AgentTestRequestSerializer,
     CampaignRequestSerializer,
     CampaignSerializer,
+    DraftRunSerializer,
     DraftSerializer,
     FromTemplateSerializer,
     HandoffSerializer,
@@ -53,7 +55,12 @@ class WorkflowViewSet(WorkspaceScopedModelViewSet):
         return (
             queryset.select_related("published_version")
             .annotate(
-                runs_last_7_days=Count("runs", filter=Q(runs__started_at__gte=week_ago))
+                runs_last_7_days=Count(
+                    "runs",
+                    filter=Q(
+                        runs__started_at__gte=week_ago, runs__version__is_test=False
+                    ),
+                )
             )
             .order_by("name", "id")
         )
@@ -85,21 +92,43 @@ class WorkflowViewSet(WorkspaceScopedModelViewSet):
         try:
             version = services.publish(self.get_object(), api_actor(request))
         except services.InvalidWorkflow as exc:
-            return Response(
-                {
-                    "code": exc.code,
-                    "detail": exc.message,
-                    "problems": as_problems(exc.problems),
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            return _invalid(exc)
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=VersionSerializer(many=True))
     @action(detail=True, methods=["get"])
     def versions(self, request: Request, pk: str) -> Response:
-        versions = self.get_object().versions.select_related("published_by")
+        """The published versions, newest first; test versions are not listed."""
+        versions = (
+            self.get_object()
+            .versions.filter(is_test=False)
+            .select_related("published_by")
+        )
         return Response(VersionSerializer(versions, many=True).data)
+
+    @extend_schema(request=DraftRunSerializer, responses=RunSerializer)
+    @action(detail=True, methods=["post"], url_path="test-runs")
+    def test_runs(self, request: Request, pk: str) -> Response:
+        """Run the draft for one contact, as a test outside the version history.
+
+        The contact's earlier test run of this workflow, if still going, is
+        cancelled; the workflow's active-run policy does not apply.
+        """
+        workflow = self.get_object()
+        incoming = DraftRunSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        incoming.is_valid(raise_exception=True)
+        try:
+            run = services.start_test_run(
+                workflow,
+                incoming.validated_data["contact"],
+                incoming.validated_data["payload"],
+                api_actor(request),
+            )
+        except services.InvalidWorkflow as exc:
+            return _invalid(exc)
+        return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RollbackSerializer, responses=VersionSerializer)
     @action(detail=True, methods=["post"])
@@ -237,12 +266,27 @@ class WorkflowViewSet(WorkspaceScopedModelViewSet):
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
 
 
+def _invalid(exc: services.InvalidWorkflow) -> Response:
+    """The answer to a draft that can't be published or tested: every problem."""
+    return Response(
+        {
+            "code": exc.code,
+            "detail": exc.message,
+            "problems": as_problems(exc.problems),
+        },
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
 @extend_schema_view(
     list=extend_schema(
         parameters=[
             OpenApiParameter("workflow", int),
             OpenApiParameter("status", str),
             OpenApiParameter("contact", int),
+            OpenApiParameter(
+                "test", bool, description="Only test runs (true) or live runs (false)."
+            ),
         ]
     )
 )
@@ -264,6 +308,10 @@ class RunViewSet(
                 queryset = queryset.filter(**{f"{name}_id": int(value)})
         if run_status := params.get("status"):
             queryset = queryset.filter(status=run_status)
+        if (test := params.get("test")) is not None:
+            if test not in ("true", "false"):
+                raise ValidationError({"test": ["Use true or false."]})
+            queryset = queryset.filter(version__is_test=test == "true")
         return queryset.select_related("version")
 
     @extend_schema(request=None, responses=RunSerializer)

@@ -12,7 +12,7 @@ from integrations.crm.models import Contact
 from thoughtflow.errors import Conflict, ThoughtflowError
 from thoughtflow.models import User
 from workflows.engine.executor import resume_waiting, schedule_step
-from workflows.models import Handoff, Run, Step, Workflow
+from workflows.models import Handoff, Run, Step, Workflow, WorkflowVersion
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +72,16 @@ def start_run(
             # The contact row is the lock that makes "one active run per
             # workflow and contact" hold between concurrent triggers.
             Contact.objects.select_for_update().get(pk=contact.pk)
+            # Test runs of the draft don't count toward the policy. Only the
+            # runs' rows are locked, not the version they share.
             active = list(
-                Run.objects.select_for_update().filter(
-                    workflow=workflow, contact=contact, status__in=Run.ACTIVE
+                Run.objects.select_for_update(of=("self",))
+                .select_related("version")
+                .filter(
+                    workflow=workflow,
+                    contact=contact,
+                    status__in=Run.ACTIVE,
+                    version__is_test=False,
                 )
             )
             policy = workflow.active_run_policy
@@ -87,13 +94,11 @@ def start_run(
                 for run in active:
                     _cancel(run, reason="Restarted by a new trigger.")
             queued = bool(active) and policy == Workflow.ActiveRunPolicy.QUEUE
-            run = Run.objects.create(
-                workspace_id=workflow.workspace_id,
-                workflow=workflow,
-                version=version,
-                contact=contact,
+            run = _new_run(
+                version,
+                contact,
+                trigger,
                 status=Run.Status.QUEUED if queued else Run.Status.RUNNING,
-                context={"trigger": trigger, "steps": {}, "vars": {}},
                 trigger_key=trigger_key,
             )
             if not queued:
@@ -112,6 +117,56 @@ def start_run(
     return run
 
 
+def start_test_run(
+    version: WorkflowVersion, contact: Contact, trigger: dict[str, Any]
+) -> Run:
+    """Start a run of a test version for `contact`, whatever the policy says.
+
+    The contact's other active test runs of the workflow are cancelled
+    first, so a test starts over cleanly; live runs are left alone.
+    """
+    assert version.is_test, "test runs run test versions"
+    with transaction.atomic():
+        Contact.objects.select_for_update().get(pk=contact.pk)
+        earlier = (
+            Run.objects.select_for_update(of=("self",))
+            .select_related("version")
+            .filter(
+                workflow_id=version.workflow_id,
+                contact=contact,
+                status__in=Run.ACTIVE,
+                version__is_test=True,
+            )
+        )
+        for run in earlier:
+            _cancel(run, reason="Replaced by a new test run.")
+        run = _new_run(version, contact, trigger, status=Run.Status.RUNNING)
+        schedule_step(run, _trigger_node(run), timezone.now())
+    logger.info(
+        "test run started run_id=%s workflow_id=%s", run.pk, version.workflow_id
+    )
+    return run
+
+
+def _new_run(
+    version: WorkflowVersion,
+    contact: Contact,
+    trigger: dict[str, Any],
+    *,
+    status: str,
+    trigger_key: str | None = None,
+) -> Run:
+    return Run.objects.create(
+        workspace_id=version.workspace_id,
+        workflow_id=version.workflow_id,
+        version=version,
+        contact=contact,
+        status=status,
+        context={"trigger": trigger, "steps": {}, "vars": {}},
+        trigger_key=trigger_key,
+    )
+
+
 def finish_run(run: Run, status: str, *, result: str = "", error: str = "") -> None:
     """End a run (its row locked by the caller) and start the next queued one."""
     run.status = status
@@ -121,6 +176,8 @@ def finish_run(run: Run, status: str, *, result: str = "", error: str = "") -> N
     run.save(update_fields=["status", "result", "error", "finished_at"])
     logger.info("run finished run_id=%s status=%s", run.pk, status)
 
+    if run.version.is_test:
+        return  # Runs queue only behind live runs.
     queued = (
         Run.objects.select_for_update()
         .filter(
