@@ -15,7 +15,9 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-websocket_urlpatterns: list = []
+from workflows.routing import websocket_urlpatterns as workflow_routes  # noqa: E402
+
+websocket_urlpatterns: list = [*workflow_routes]
 
 application = ProtocolTypeRouter(
     {

@@ -7,4 +7,5 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self) -> None:
         # Trigger listeners: inbound texts and contact events start runs.
-        from workflows import triggers  # noqa: F401
+        # Event listeners: step and run changes reach the browsers watching.
+        from workflows import events, triggers  # noqa: F401
