@@ -83,24 +83,59 @@ BRANCH_OPERATORS = (
 DEAL_STAGES = ("new", "qualified", "proposal", "won", "lost")
 DEFAULT_REPLY_TIMEOUT_S = 86400
 
-# What templates and branch conditions can read below each fixed root;
-# `trigger`, `steps` and `vars` depend on the workflow and are checked
-# against the graph instead.
-ROOT_ATTRIBUTES = {
-    "contact": (
-        "id",
-        "first_name",
-        "last_name",
-        "full_name",
-        "phone",
-        "email",
-        "time_zone",
-        "tags",
-        "fields",
-    ),
-    "run": ("id", "started_at"),
-    "workspace": ("name",),
+# What templates and branch conditions can read below each fixed root,
+# with what each holds; `trigger`, `steps` and `vars` depend on the
+# workflow and are checked against the graph instead.
+ROOT_ATTRIBUTES: dict[str, dict[str, str]] = {
+    "contact": {
+        "id": "The contact's id.",
+        "first_name": "First name.",
+        "last_name": "Last name.",
+        "full_name": "First and last name together.",
+        "phone": "Mobile number, in international format.",
+        "email": "Email address.",
+        "time_zone": "Time zone, such as America/New_York.",
+        "tags": "The contact's tags, a list.",
+        "fields": "Custom fields, by name: contact.fields.<name>.",
+    },
+    "run": {
+        "id": "The run's id.",
+        "started_at": "When the run started, ISO 8601.",
+    },
+    "workspace": {"name": "The workspace's name."},
 }
+
+# What each trigger type puts under `trigger`; a webhook's form fields
+# come from its payload, so only its field map names some of them.
+TRIGGER_FIELDS: dict[str, dict[str, str]] = {
+    "webhook": {"form": "Every field the form or system posted."},
+    "inbound_sms": {
+        "message.body": "The text that started the run.",
+        "message.from": "The number it came from.",
+        "message.sid": "Twilio's id of the text.",
+        "message.id": "The text's id.",
+    },
+    "missed_call": {
+        "call.from": "The number that called.",
+        "call.to": "The number called.",
+        "call.status": "How the call ended: no-answer, busy or failed.",
+        "call.duration": "How long the call rang, in seconds.",
+        "call.sid": "Twilio's id of the call.",
+    },
+    "contact_created": {"contact_event.type": "Always 'created'."},
+    "contact_tagged": {
+        "contact_event.type": "Always 'tagged'.",
+        "contact_event.tag": "The tag that was added.",
+    },
+    "manual": {
+        "manual": "The payload given when the run was started by hand or by API.",
+        "campaign.id": "The campaign's id, when a campaign started the run.",
+        "campaign.name": "The campaign's name, when a campaign started the run.",
+    },
+}
+
+# What every step's output holds besides its kind's outputs.
+STEP_PORT_OUTPUT = ("port", "The port the step left by.")
 
 NODE_FIELDS = ("id", "kind", "label", "config", "position", "retry")
 EDGE_FIELDS = ("source", "port", "target")
@@ -115,7 +150,8 @@ class NodeKind:
     dotted paths where `*` stands for every item of a list or every value
     of an object: ("body",), ("reminders.*.body",), ("fields.*", "note").
     `ports` are the ports every node of the kind has; `ports_note` says
-    how the config adds more, when it does. `schema` is shared: copy it
+    how the config adds more, when it does. `outputs` are the keys of the
+    step's output that later steps may read. `schema` is shared: copy it
     before changing it.
     """
 
@@ -128,6 +164,8 @@ class NodeKind:
     ports_note: str | None = None
     is_wait: bool = False
     is_trigger: bool = False
+    # What later steps read as steps.<id>.<key>, with what each holds.
+    outputs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -1030,6 +1068,11 @@ NODE_KINDS: dict[str, NodeKind] = {
             schema=SEND_SMS_SCHEMA,
             template_fields=("body",),
             ports=("sent", "blocked"),
+            outputs=(
+                ("message_id", "The id of the text."),
+                ("status", "The text's status when the step finished."),
+                ("reason", "Why the checks stopped it, on 'blocked'."),
+            ),
         ),
         NodeKind(
             name="agent_sms",
@@ -1040,6 +1083,16 @@ NODE_KINDS: dict[str, NodeKind] = {
             ports=AGENT_FIXED_PORTS,
             ports_note="One port per outcome, in order, then these.",
             is_wait=True,
+            outputs=(
+                ("outcome", "The outcome the agent captured."),
+                ("fields", "The values captured with it, by name."),
+                ("confidence", "How sure the agent was, 0 to 1."),
+                ("summary", "A one-line summary of the conversation."),
+                ("reason", "Why it ended on timeout, handoff or opted_out."),
+                ("turns", "How many replies the agent sent."),
+                ("tokens", "Prompt and completion tokens used."),
+                ("cost_usd", "What the model calls cost, in US dollars."),
+            ),
         ),
         NodeKind(
             name="wait",
@@ -1049,6 +1102,7 @@ NODE_KINDS: dict[str, NodeKind] = {
             template_fields=("until",),
             ports=("next",),
             is_wait=True,
+            outputs=(("waited_until", "When the wait ended, ISO 8601."),),
         ),
         NodeKind(
             name="branch",
@@ -1057,6 +1111,7 @@ NODE_KINDS: dict[str, NodeKind] = {
             schema=BRANCH_SCHEMA,
             ports=("else",),
             ports_note="One port per condition, in order, then this one.",
+            outputs=(("matched", "The port of the condition that held, or else."),),
         ),
         NodeKind(
             name="set_variables",
@@ -1065,6 +1120,7 @@ NODE_KINDS: dict[str, NodeKind] = {
             schema=SET_VARIABLES_SCHEMA,
             template_fields=("assignments.*.value",),
             ports=("next",),
+            outputs=(("vars", "The values it set; later steps read vars.<name>."),),
         ),
         NodeKind(
             name="crm_update",
@@ -1073,6 +1129,12 @@ NODE_KINDS: dict[str, NodeKind] = {
             schema=CRM_UPDATE_SCHEMA,
             template_fields=("fields.*", "note", "deal_title"),
             ports=("next",),
+            outputs=(
+                ("fields", "The names of the fields it set."),
+                ("tags", "The contact's tags afterwards."),
+                ("note", "The id of the note it added."),
+                ("deal_id", "The id of the deal it moved."),
+            ),
         ),
         NodeKind(
             name="http_request",
@@ -1081,6 +1143,11 @@ NODE_KINDS: dict[str, NodeKind] = {
             schema=HTTP_REQUEST_SCHEMA,
             template_fields=("url", "headers.*", "body"),
             ports=("success", "failure"),
+            outputs=(
+                ("status", "The HTTP status of the answer."),
+                ("vars", "The values its response map kept, by name."),
+                ("elapsed_ms", "How long the call took, in milliseconds."),
+            ),
         ),
         NodeKind(
             name="human_handoff",
@@ -1090,12 +1157,18 @@ NODE_KINDS: dict[str, NodeKind] = {
             template_fields=("note",),
             ports_note="One port per outcome, in order.",
             is_wait=True,
+            outputs=(
+                ("outcome", "The outcome the person chose."),
+                ("resolved_by", "The username of the person."),
+                ("handoff_id", "The id of the handoff."),
+            ),
         ),
         NodeKind(
             name="end",
             label="End",
             description="Finish the run.",
             schema=END_SCHEMA,
+            outputs=(("result", "The result recorded on the run."),),
         ),
     )
 }
@@ -1172,6 +1245,7 @@ def kind_schemas() -> dict[str, dict[str, Any]]:
             "template_fields": list(kind.template_fields),
             "is_wait": kind.is_wait,
             "is_trigger": kind.is_trigger,
+            "outputs": dict(kind.outputs),
         }
         for name, kind in NODE_KINDS.items()
     }
@@ -2416,19 +2490,71 @@ def _check_step_reference(
 
 def _variables_before(graph: _Graph, node_id: str) -> set[str]:
     """Names set under vars by some step with a path to `node_id`."""
-    names: set[str] = set()
-    for ancestor_id in graph.ancestors(node_id):
-        ancestor = graph.by_id[ancestor_id]
+    return set(_variable_setters(graph, node_id))
+
+
+def _variable_setters(graph: _Graph, node_id: str) -> dict[str, _Node]:
+    """Each name set under vars before `node_id`, with the first step setting it."""
+    setters: dict[str, _Node] = {}
+    ancestors = graph.ancestors(node_id)
+    for ancestor in graph.nodes:
+        if ancestor.id not in ancestors:
+            continue
         kind = ancestor.kind.name if ancestor.kind else None
+        names: list[Any] = []
         if kind == "set_variables":
-            for _, assignment in _entries(ancestor.config.get("assignments")):
-                if isinstance(assignment.get("name"), str):
-                    names.add(assignment["name"])
+            names = [
+                a.get("name") for _, a in _entries(ancestor.config.get("assignments"))
+            ]
         elif kind == "http_request":
             response_map = ancestor.config.get("response_map")
-            if isinstance(response_map, Mapping):
-                names.update(name for name in response_map if isinstance(name, str))
-    return names
+            names = list(response_map) if isinstance(response_map, Mapping) else []
+        for name in names:
+            if isinstance(name, str):
+                setters.setdefault(name, ancestor)
+    return setters
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What a step's templates and conditions may read, as the graph says.
+
+    `trigger` is the trigger step, `upstream` the steps with a path to the
+    step (the step itself only on a loop), both as written in the graph;
+    `variables` maps each name under vars to the id of a step setting it.
+    """
+
+    trigger: Mapping[str, Any] | None
+    upstream: list[Mapping[str, Any]]
+    variables: dict[str, str]
+
+
+def reads_at(graph: Any, node_id: str) -> Reads | None:
+    """What a template or condition in `node_id` may read; None if no such step.
+
+    The graph is read as `validate_graph` reads it, with the same rules for
+    `steps.<id>` and `vars.<name>`, so a draft that still has problems gets
+    an answer for every part that can be read.
+    """
+    if not isinstance(graph, Mapping):
+        return None
+    ignored = _Report()  # Problems are validate_graph's to report.
+    nodes = _read_nodes(_list_at(graph, "nodes", "nodes_not_list", ignored), ignored)
+    steps = _Graph(nodes)
+    _read_edges(_list_at(graph, "edges", "edges_not_list", ignored), steps, ignored)
+    if node_id not in steps.by_id:
+        return None
+
+    ancestors = steps.ancestors(node_id)
+    trigger = next((n for n in nodes if n.kind and n.kind.is_trigger), None)
+    return Reads(
+        trigger=trigger.raw if trigger is not None else None,
+        upstream=[node.raw for node in nodes if node.id in ancestors],
+        variables={
+            name: _id(setter)
+            for name, setter in _variable_setters(steps, node_id).items()
+        },
+    )
 
 
 # Small helpers -------------------------------------------------------------

@@ -68,6 +68,14 @@ class FromTemplateSerializer(serializers.Serializer):
     )
 
 
+class VariableSerializer(serializers.Serializer):
+    path = serializers.CharField(
+        help_text="What a template writes, e.g. contact.first_name."
+    )
+    group = serializers.CharField(help_text="Where it comes from, for grouping.")
+    description = serializers.CharField()
+
+
 class DraftSerializer(serializers.Serializer):
     graph = serializers.JSONField()
     revision = serializers.IntegerField(

@@ -13,8 +13,9 @@ from rest_framework.response import Response
 from integrations.crm.models import Contact
 from thoughtflow.api.permissions import api_actor
 from thoughtflow.api.scoping import WorkspaceScopedModelViewSet, WorkspaceScopedViewSet
+from thoughtflow.errors import ThoughtflowError
 from thoughtflow.models import Role
-from workflows import catalog, services
+from workflows import catalog, services, variables
 from workflows.agent import scenarios
 from workflows.definition import kind_schemas
 from workflows.engine import campaigns, runs
@@ -34,11 +35,18 @@ from workflows.serializers import (
     RunDetailSerializer,
     RunSerializer,
     StartSerializer,
+    VariableSerializer,
     VersionSerializer,
     WorkflowSerializer,
     WorkflowTemplateSerializer,
     as_problems,
 )
+
+
+class UnknownNode(ThoughtflowError):
+    code = "unknown_node"
+    status_code = 404
+    message = "The draft has no step '{node}'. Use the id of one of its steps."
 
 
 class WorkflowViewSet(WorkspaceScopedModelViewSet):
@@ -105,6 +113,30 @@ class WorkflowViewSet(WorkspaceScopedModelViewSet):
             .select_related("published_by")
         )
         return Response(VersionSerializer(versions, many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "node", str, required=True, description="The id of a step of the draft."
+            )
+        ],
+        responses=VariableSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def variables(self, request: Request, pk: str) -> Response:
+        """What a template in one step of the draft may read, for autocomplete."""
+        node_id = request.query_params.get("node", "").strip()
+        if not node_id:
+            raise ValidationError({"node": ["Name the step: ?node=<step id>."]})
+        workflow = self.get_object()
+        found = variables.variables_at(
+            workflow.draft,
+            node_id,
+            variables.custom_field_names(workflow.workspace_id),
+        )
+        if found is None:
+            raise UnknownNode(node=node_id)
+        return Response([variable.as_dict() for variable in found])
 
     @extend_schema(request=DraftRunSerializer, responses=RunSerializer)
     @action(detail=True, methods=["post"], url_path="test-runs")
