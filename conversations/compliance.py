@@ -44,7 +44,7 @@ class BlockReason(StrEnum):
     CONFIRMATION_NOT_DUE = "confirmation_not_due"
 
 
-BLOCK_EXPLANATIONS = {
+BLOCK_EXPLANATIONS: dict[str, str] = {
     BlockReason.OPTED_OUT: "The contact has opted out of texts from this workspace.",
     BlockReason.SUPPRESSED: "The number is on a suppression or do-not-contact list.",
     BlockReason.UNREACHABLE: "The carrier reported the number cannot receive texts.",
