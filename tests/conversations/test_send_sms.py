@@ -32,8 +32,15 @@ def customer(cast):
 
 @pytest.fixture
 def daytime(monkeypatch):
-    """Freeze the clock at noon UTC, inside every default sending window."""
-    noon = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0)
+    """Freeze the clock at noon UTC, inside every default sending window.
+
+    The latest noon already past: the local Twilio server stamps messages
+    with the real time, which must not come before the frozen one.
+    """
+    real_now = timezone.now()
+    noon = real_now.replace(hour=12, minute=0, second=0, microsecond=0)
+    if noon > real_now:
+        noon -= datetime.timedelta(days=1)
     clock = {"now": noon}
     monkeypatch.setattr(timezone, "now", lambda: clock["now"])
     return clock
