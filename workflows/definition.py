@@ -10,6 +10,7 @@ engine may rely on every published graph having passed it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import re
 import zoneinfo
@@ -64,6 +65,24 @@ TRIGGER_TYPES = (
     "contact_tagged",
     "manual",
 )
+# The trigger settings that only one trigger type reads; a setting given to
+# another type is refused as unused_setting.
+TRIGGER_OPTIONS = {
+    "keyword": "inbound_sms",
+    "tag": "contact_tagged",
+    "secret": "webhook",
+    "field_map": "webhook",
+    "consent_field": "webhook",
+}
+# The wait settings that only one mode reads; the others ignore them.
+WAIT_OPTIONS = {
+    "seconds": "duration",
+    "until": "until",
+    "timezone": "business_hours",
+    "start": "business_hours",
+    "end": "business_hours",
+    "days": "business_hours",
+}
 AGENT_FIXED_PORTS = ("timeout", "handoff", "opted_out")
 BRANCH_OPERATORS = (
     "eq",
@@ -149,10 +168,14 @@ class NodeKind:
     `template_fields` lists the config values rendered as templates, as
     dotted paths where `*` stands for every item of a list or every value
     of an object: ("body",), ("reminders.*.body",), ("fields.*", "note").
-    `ports` are the ports every node of the kind has; `ports_note` says
-    how the config adds more, when it does. `outputs` are the keys of the
-    step's output that later steps may read. `schema` is shared: copy it
-    before changing it.
+    `sms_fields` uses the same paths for the settings sent as text
+    messages, so the editor can count their segments. `applies_when` maps
+    a setting to the values other settings must have for it to be read,
+    e.g. {"keyword": {"type": ("inbound_sms",)}}; an absent setting
+    counts as its schema default. `ports` are the ports every node of the
+    kind has; `ports_note` says how the config adds more, when it does.
+    `outputs` are the keys of the step's output that later steps may read.
+    `schema` is shared: copy it before changing it.
     """
 
     name: str
@@ -160,6 +183,10 @@ class NodeKind:
     description: str
     schema: dict[str, Any]
     template_fields: tuple[str, ...] = ()
+    sms_fields: tuple[str, ...] = ()
+    applies_when: Mapping[str, Mapping[str, tuple[str, ...]]] = dataclasses.field(
+        default_factory=dict
+    )
     ports: tuple[str, ...] = ()
     ports_note: str | None = None
     is_wait: bool = False
@@ -1058,6 +1085,9 @@ NODE_KINDS: dict[str, NodeKind] = {
             label="Trigger",
             description="Start a run when something happens.",
             schema=TRIGGER_SCHEMA,
+            applies_when={
+                option: {"type": (owner,)} for option, owner in TRIGGER_OPTIONS.items()
+            },
             ports=("next",),
             is_trigger=True,
         ),
@@ -1067,6 +1097,7 @@ NODE_KINDS: dict[str, NodeKind] = {
             description="Send one text message to the contact.",
             schema=SEND_SMS_SCHEMA,
             template_fields=("body",),
+            sms_fields=("body",),
             ports=("sent", "blocked"),
             outputs=(
                 ("message_id", "The id of the text."),
@@ -1080,6 +1111,7 @@ NODE_KINDS: dict[str, NodeKind] = {
             description="Hold a text conversation toward a goal until an outcome.",
             schema=AGENT_SMS_SCHEMA,
             template_fields=("opening_message", "reminders.*.body"),
+            sms_fields=("opening_message", "reminders.*.body"),
             ports=AGENT_FIXED_PORTS,
             ports_note="One port per outcome, in order, then these.",
             is_wait=True,
@@ -1100,6 +1132,9 @@ NODE_KINDS: dict[str, NodeKind] = {
             description="Pause for a while, until a moment, or until business hours.",
             schema=WAIT_SCHEMA,
             template_fields=("until",),
+            applies_when={
+                option: {"mode": (mode,)} for option, mode in WAIT_OPTIONS.items()
+            },
             ports=("next",),
             is_wait=True,
             outputs=(("waited_until", "When the wait ended, ISO 8601."),),
@@ -1243,6 +1278,11 @@ def kind_schemas() -> dict[str, dict[str, Any]]:
             "ports": list(kind.ports),
             "ports_note": kind.ports_note,
             "template_fields": list(kind.template_fields),
+            "sms_fields": list(kind.sms_fields),
+            "applies_when": {
+                option: {key: list(values) for key, values in needs.items()}
+                for option, needs in kind.applies_when.items()
+            },
             "is_wait": kind.is_wait,
             "is_trigger": kind.is_trigger,
             "outputs": dict(kind.outputs),
@@ -1828,14 +1868,6 @@ def _type_words(expected: str | list[str]) -> str:
 
 # Kind-specific rules -------------------------------------------------------
 
-_TRIGGER_OPTIONS = {
-    "keyword": "inbound_sms",
-    "tag": "contact_tagged",
-    "secret": "webhook",
-    "field_map": "webhook",
-    "consent_field": "webhook",
-}
-
 
 def _check_trigger(node: _Node, report: _Report) -> None:
     config = node.config
@@ -1843,7 +1875,7 @@ def _check_trigger(node: _Node, report: _Report) -> None:
     if not isinstance(trigger_type, str) or trigger_type not in TRIGGER_TYPES:
         return
 
-    for option, owner in _TRIGGER_OPTIONS.items():
+    for option, owner in TRIGGER_OPTIONS.items():
         if owner != trigger_type and config.get(option) not in (None, "", {}):
             report.add(
                 "unused_setting",

@@ -1295,6 +1295,76 @@ def test_template_fields_name_settings_of_their_kind() -> None:
             assert pattern.split(".")[0] in kind.schema["properties"], pattern
 
 
+def _setting_schema(schema: dict[str, Any], pattern: str) -> dict[str, Any]:
+    """Follow a template field pattern through the schema to one setting."""
+    for part in pattern.split("."):
+        if part != "*":
+            schema = schema["properties"][part]
+        elif schema["type"] == "array":
+            schema = schema["items"]
+        else:
+            schema = schema["additionalProperties"]
+    return schema
+
+
+def test_sms_fields_are_the_texts_sent_to_the_contact() -> None:
+    served = kind_schemas()
+
+    assert {
+        name: kind["sms_fields"] for name, kind in served.items() if kind["sms_fields"]
+    } == {
+        "send_sms": ["body"],
+        "agent_sms": ["opening_message", "reminders.*.body"],
+    }
+
+
+def test_sms_fields_are_text_templates_of_their_kind() -> None:
+    for kind in NODE_KINDS.values():
+        for pattern in kind.sms_fields:
+            setting = _setting_schema(kind.schema, pattern)
+
+            assert pattern in kind.template_fields, pattern
+            assert "string" in setting["type"], pattern
+            assert setting["maxLength"] <= 1600, pattern
+
+
+def test_applies_when_names_settings_and_values_of_their_kind() -> None:
+    for kind in NODE_KINDS.values():
+        properties = kind.schema["properties"]
+        for option, needs in kind.applies_when.items():
+            assert option in properties, option
+            for selector, values in needs.items():
+                assert set(values) <= set(properties[selector]["enum"]), option
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("keyword", "JOIN"),
+        ("tag", "vip"),
+        ("secret", "s3cret"),
+        ("field_map", {"phone": "form.phone"}),
+        ("consent_field", "form.consent"),
+    ],
+)
+def test_trigger_setting_is_refused_for_types_it_does_not_apply_to(
+    option: str, value: Any
+) -> None:
+    applies_to = kind_schemas()["trigger"]["applies_when"][option]["type"]
+    others = [
+        name
+        for name in NODE_KINDS["trigger"].schema["properties"]["type"]["enum"]
+        if name not in applies_to
+    ]
+    graph = chain({"id": "done", "kind": "end", "config": {}})
+
+    for trigger_type in others:
+        graph["nodes"][0]["config"] = {"type": trigger_type, option: value}
+        problems = where(validate_graph(graph))
+
+        assert ("unused_setting", "start", f"config.{option}") in problems
+
+
 @pytest.mark.parametrize(
     ("config_node", "ports"),
     [
