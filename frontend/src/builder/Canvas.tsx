@@ -27,6 +27,9 @@ import '@xyflow/react/dist/style.css';
 
 const nodeTypes = { step: StepNode };
 
+/** How fitting the view frames the graph: a lone step is not blown up. */
+export const FIT_VIEW = { padding: 0.15, maxZoom: 1 };
+
 export interface RunOverlay {
   // The latest status of each step the run reached, by node id.
   statuses: Map<string, string>;
@@ -61,6 +64,9 @@ export function Canvas({
 }: CanvasProps) {
   const flow = useReactFlow();
   const [nodes, setNodes] = useState<StepFlowNode[]>([]);
+  // Fit a workflow opened with steps; on an empty canvas, the first step
+  // dropped stays where it was dropped.
+  const [fitOnOpen] = useState(graph.nodes.length > 0);
 
   const problemsByNode = useMemo(() => {
     const grouped = new Map<string, string[]>();
@@ -209,7 +215,8 @@ export function Canvas({
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control']}
         onlyRenderVisibleElements
-        fitView
+        fitView={fitOnOpen}
+        fitViewOptions={FIT_VIEW}
         minZoom={0.1}
         maxZoom={2}
         proOptions={{ hideAttribution: true }}

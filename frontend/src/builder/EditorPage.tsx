@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 
 import { errorMessage } from '../api/http';
 import { getNodeKinds, getWorkflow, updateWorkflow, validateDraft } from './api';
-import { Canvas, type RunOverlay, type Selection } from './Canvas';
+import { Canvas, FIT_VIEW, type RunOverlay, type Selection } from './Canvas';
 import { focusField } from './form';
 import { duplicate, layout, newNode, pruneEdges, removeElements } from './graph';
 import { historyReducer, initialHistory } from './history';
@@ -170,7 +170,7 @@ function Editor({ initial, kinds }: { initial: Workflow; kinds: NodeKinds }) {
       nodes: graph.nodes.map((node) => ({ ...node, position: positions.get(node.id) })),
       edges: graph.edges,
     });
-    window.requestAnimationFrame(() => void flow.fitView({ duration: 200 }));
+    window.requestAnimationFrame(() => void flow.fitView({ ...FIT_VIEW, duration: 200 }));
   }, [edit, flow, graph]);
 
   const run = useCallback(
@@ -218,7 +218,7 @@ function Editor({ initial, kinds }: { initial: Workflow; kinds: NodeKinds }) {
           void saveNow();
           return;
         case 'fitView':
-          void flow.fitView({ duration: 200 });
+          void flow.fitView({ ...FIT_VIEW, duration: 200 });
           return;
         case 'layout':
           autoLayout();

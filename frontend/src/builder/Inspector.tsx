@@ -69,7 +69,6 @@ export function Inspector({
       <p className="inspector__kind">
         {kind?.label ?? node.kind} · <code>{node.id}</code>
       </p>
-      {kind !== undefined && <p className="inspector__help">{kind.description}</p>}
       <label className="inspector__field">
         <span>Label</span>
         <input

@@ -74,7 +74,7 @@ export function PublishDialog({
     return node?.label || id;
   };
   const describeEdge = (edge: GraphEdge) =>
-    `${label(edge.source)} → ${edge.port} → ${edge.target === null ? 'end' : label(edge.target)}`;
+    `${label(edge.source)} → ${edge.port} → ${edge.target === null ? 'the end of the run' : label(edge.target)}`;
 
   return (
     <dialog ref={dialog} className="publish" aria-label="Publish" onCancel={onClose}>

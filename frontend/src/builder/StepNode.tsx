@@ -1,5 +1,5 @@
-import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
-import { memo } from 'react';
+import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } from '@xyflow/react';
+import { memo, useEffect } from 'react';
 
 import type { GraphNode } from './types';
 import './StepNode.css';
@@ -21,8 +21,13 @@ export interface StepData extends Record<string, unknown> {
 export type StepFlowNode = Node<StepData, 'step'>;
 
 /** One step on the canvas: its kind, label, problems and output ports. */
-export const StepNode = memo(function StepNode({ data, selected }: NodeProps<StepFlowNode>) {
+export const StepNode = memo(function StepNode({ id, data, selected }: NodeProps<StepFlowNode>) {
   const { node, kindLabel, isTrigger, ports, problems, runStatus } = data;
+  // React Flow measures handles once; ports come and go with the config
+  // (an agent's outcomes), and an unmeasured handle can't start an edge.
+  const updateNodeInternals = useUpdateNodeInternals();
+  const portNames = ports.map((port) => port.name).join('\n');
+  useEffect(() => updateNodeInternals(id), [id, portNames, updateNodeInternals]);
   const classes = [
     'step',
     `step--${node.kind}`,
