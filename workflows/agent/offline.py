@@ -624,7 +624,30 @@ def _question_from_goal(goal: str) -> str:
     text = re.sub(r"\bthe contact\b", "you", text, flags=re.IGNORECASE)
     text = re.sub(r"\btheir\b", "your", text)
     text = re.sub(r"\bthey\b", "you", text)
+    text = _SECOND_PERSON_VERB.sub(
+        lambda match: match.group(1) + _SECOND_PERSON[match.group(2).lower()], text
+    )
     return f"Could we {text[0].lower()}{text[1:]}?"
+
+
+# A goal speaks of the contact in the third person ("whether the contact
+# still wants..."); once that is "you", the verb follows.
+_SECOND_PERSON = {
+    "wants": "want",
+    "needs": "need",
+    "has": "have",
+    "is": "are",
+    "was": "were",
+    "likes": "like",
+    "prefers": "prefer",
+    "plans": "plan",
+    "knows": "know",
+    "does": "do",
+}
+_SECOND_PERSON_VERB = re.compile(
+    rf"(\byou (?:still |already |really |also )?)({'|'.join(_SECOND_PERSON)})\b",
+    re.IGNORECASE,
+)
 
 
 def _closing(outcome: Outcome, fields: dict[str, Any], prompt: Prompt) -> str:

@@ -101,6 +101,27 @@ def test_the_opening_greets_by_name_and_asks_toward_the_goal():
     assert answer.calls == []
 
 
+@pytest.mark.parametrize(
+    ("goal", "question"),
+    [
+        (
+            "Find out whether the contact still wants a call back.",
+            "Could we find out whether you still want a call back?",
+        ),
+        (
+            "Confirm the contact has their documents ready",
+            "Could we confirm you have your documents ready?",
+        ),
+        (
+            "Learn if they are free on Friday.",
+            "Could we learn if you are free on Friday?",
+        ),
+    ],
+)
+def test_the_goal_becomes_a_question_to_the_contact(goal, question):
+    assert offline._question_from_goal(goal) == question
+
+
 def test_a_reschedule_with_a_time_captures_it():
     answer = _answer("Can we do tomorrow at 3 instead?")
     assert answer.calls == [
