@@ -194,3 +194,76 @@ def test_an_operator_builds_publishes_and_tests_a_workflow(
     expect(timeline).to_contain_text("wants_call")
     expect(trigger).to_have_attribute("data-run-status", "succeeded")
     screenshot("builder-6-run-path")
+
+
+def test_the_workflow_list_creates_imports_duplicates_and_archives(
+    page: Page, live_server_url, operator_workspace, screenshot, tmp_path
+):
+    workspace, _ = operator_workspace
+    sign_in(page, live_server_url, "olivia")
+    page.goto(f"{live_server_url}/builder/")
+    expect(page.get_by_text("No workflows yet")).to_be_visible()
+
+    # From a template: the editor opens on its steps, ready to publish.
+    page.get_by_test_id("new-workflow-template").select_option("quote-follow-up")
+    page.get_by_test_id("create-workflow").click()
+    expect(page.get_by_test_id("editor")).to_be_visible()
+    expect(page.locator(".react-flow__node").first).to_be_visible()
+    expect(page.get_by_test_id("problem-count")).to_have_text("No problems")
+    quote = Workflow.objects.get(workspace=workspace)
+
+    # An exported file imports as a new workflow.
+    page.goto(f"{live_server_url}/builder/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export").click()
+    exported = tmp_path / "exported.json"
+    download.value.save_as(exported)
+    page.get_by_label("Import JSON…").set_input_files(exported)
+    expect(page.get_by_test_id("editor")).to_be_visible()
+    assert Workflow.objects.filter(workspace=workspace).count() == 2
+
+    # Duplicate and archive from the list.
+    page.goto(f"{live_server_url}/builder/")
+    table = page.get_by_test_id("workflows")
+    expect(table.locator("tbody tr")).to_have_count(2)
+    table.locator("tbody tr").first.get_by_role("button", name="Duplicate").click()
+    expect(table.locator("tbody tr")).to_have_count(3)
+    row = table.locator("tbody tr", has=page.locator(f'a[href="/builder/{quote.pk}/"]'))
+    row.get_by_role("button", name="Archive").click()
+    expect(table.locator("tbody tr")).to_have_count(2)
+    quote.refresh_from_db()
+    assert quote.status == Workflow.Status.ARCHIVED
+    page.get_by_label("Show archived").check()
+    expect(table.locator("tbody tr")).to_have_count(3)
+    screenshot("builder-list")
+
+
+def test_a_second_editor_cannot_overwrite_the_first(
+    page: Page, live_server_url, operator_workspace
+):
+    workspace, _ = operator_workspace
+    sign_in(page, live_server_url, "olivia")
+    page.goto(f"{live_server_url}/builder/")
+    page.get_by_test_id("create-workflow").click()
+    expect(page.get_by_test_id("editor")).to_be_visible()
+    editor_url = page.url
+    other = page.context.new_page()
+    other.goto(editor_url)
+    expect(other.get_by_test_id("editor")).to_be_visible()
+
+    drop_from_palette(page, "trigger", 300, 120)
+    expect(page.get_by_test_id("save-status")).to_have_text("All changes saved")
+
+    drop_from_palette(other, "end", 300, 300)
+    conflict = other.get_by_test_id("conflict")
+    expect(conflict).to_contain_text("saved")
+    workflow = Workflow.objects.get(workspace=workspace)
+    assert [node["kind"] for node in workflow.draft["nodes"]] == ["trigger"]
+
+    # Reloading shows the other person's work, and edits save again.
+    conflict.get_by_role("button", name="Reload").click()
+    expect(other.get_by_test_id("step-trigger_1")).to_be_visible()
+    drop_from_palette(other, "end", 300, 300)
+    expect(other.get_by_test_id("save-status")).to_have_text("All changes saved")
+    workflow.refresh_from_db()
+    assert [node["kind"] for node in workflow.draft["nodes"]] == ["trigger", "end"]
