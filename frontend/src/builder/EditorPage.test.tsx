@@ -1,0 +1,204 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { StrictMode } from 'react';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { fakeFetch, jsonResponse, type FakeRequest } from '../test/fakeFetch';
+import { installReactFlowStubs } from '../test/reactFlow';
+import { EditorPage } from './EditorPage';
+import { kinds } from './form/testKinds';
+import type { Graph, Problem, Workflow } from './types';
+
+beforeAll(installReactFlowStubs);
+
+const WORKFLOW_ID = 7;
+const API = `/api/workflows/${WORKFLOW_ID}`;
+
+// A trigger, an agent step with one outcome that leads to an end step.
+function draft(): Graph {
+  return {
+    nodes: [
+      { id: 'start', kind: 'trigger', config: { type: 'manual' }, position: { x: 0, y: 0 } },
+      {
+        id: 'ask',
+        kind: 'agent_sms',
+        label: 'Ask',
+        config: { goal: 'Book a visit', outcomes: [{ name: 'booked' }] },
+        position: { x: 0, y: 150 },
+      },
+      { id: 'done', kind: 'end', label: 'Done', config: {}, position: { x: 0, y: 300 } },
+    ],
+    edges: [
+      { source: 'start', port: 'next', target: 'ask' },
+      { source: 'ask', port: 'booked', target: 'done' },
+    ],
+  };
+}
+
+function workflow(graph: Graph, revision: number): Workflow {
+  return {
+    id: WORKFLOW_ID,
+    name: 'Book a visit',
+    description: '',
+    status: 'active',
+    active_run_policy: 'skip',
+    published_version: null,
+    trigger_type: 'manual',
+    hook_url: null,
+    draft: graph,
+    draft_revision: revision,
+    runs_last_7_days: 0,
+    created_at: '2026-12-01T09:00:00Z',
+    updated_at: '2026-12-01T09:00:00Z',
+  };
+}
+
+interface Server {
+  requests: FakeRequest[];
+  // What the validate endpoint answers next.
+  problems: Problem[];
+  // The status the draft PUT answers with.
+  saveStatus: number;
+}
+
+/** Serve the endpoints the editor calls, saving drafts like the server does. */
+function serve(): Server {
+  const server: Server = { requests: [], problems: [], saveStatus: 200 };
+  const variables = Object.fromEntries(
+    ['start', 'ask', 'done'].map((id) => [
+      `GET ${API}/variables/?node=${id}`,
+      () => jsonResponse(200, []),
+    ]),
+  );
+  const { requests } = fakeFetch({
+    [`GET ${API}/`]: () => jsonResponse(200, workflow(draft(), 3)),
+    'GET /api/node-kinds/': () => jsonResponse(200, kinds),
+    [`POST ${API}/validate/`]: () => jsonResponse(200, server.problems),
+    [`PUT ${API}/draft/`]: (request) => {
+      if (server.saveStatus === 409) {
+        return jsonResponse(409, {
+          code: 'conflict',
+          detail:
+            'Someone else saved this workflow since you opened it. Reload to see their changes.',
+        });
+      }
+      const { graph, revision } = request.body as { graph: Graph; revision: number };
+      return jsonResponse(200, workflow(graph, revision + 1));
+    },
+    ...variables,
+  });
+  server.requests = requests;
+  return server;
+}
+
+function saves(server: Server): { graph: Graph; revision: number }[] {
+  return server.requests
+    .filter((request) => request.method === 'PUT')
+    .map((request) => request.body as { graph: Graph; revision: number });
+}
+
+async function openEditor() {
+  const user = userEvent.setup();
+  render(
+    <StrictMode>
+      <div style={{ width: 1200, height: 800 }}>
+        <EditorPage workflowId={WORKFLOW_ID} />
+      </div>
+    </StrictMode>,
+  );
+  await screen.findByTestId('editor');
+  await screen.findByTestId('step-ask');
+  return user;
+}
+
+/** Select a step the way a click on the canvas does. */
+function selectStep(id: string) {
+  // React Flow selects on click; user-event's mousedown would also start
+  // d3-drag, which needs a real window on the event.
+  fireEvent.click(screen.getByTestId(`step-${id}`));
+  return screen.getByTestId('inspector');
+}
+
+function control(path: string): HTMLElement {
+  const element = screen
+    .getByTestId('inspector')
+    .querySelector<HTMLElement>(`[data-field-path="${path}"]`);
+  if (element === null) {
+    throw new Error(`No control for ${path}.`);
+  }
+  return element;
+}
+
+function portsOnCanvas(id: string): string[] {
+  const ports = screen.getByTestId(`step-${id}`).querySelectorAll('.step__port-name');
+  return [...ports].map((port) => port.textContent ?? '');
+}
+
+function portsInInspector(): string[] {
+  return within(screen.getByTestId('inspector'))
+    .queryAllByTestId(/^route-/)
+    .map((select) => select.getAttribute('data-testid')!.slice('route-'.length));
+}
+
+describe('EditorPage', () => {
+  let server: Server;
+
+  beforeEach(() => {
+    server = serve();
+  });
+
+  describe('ports of an agent step follow its outcomes', () => {
+    it('adds a port for a new outcome', async () => {
+      const user = await openEditor();
+      selectStep('ask');
+      expect(portsOnCanvas('ask')).toEqual(['booked', 'timeout', 'handoff', 'opted_out']);
+
+      await user.click(screen.getByRole('button', { name: 'Add outcome' }));
+      await user.type(control('config.outcomes.1.name'), 'declined');
+
+      expect(portsOnCanvas('ask')).toEqual([
+        'booked',
+        'declined',
+        'timeout',
+        'handoff',
+        'opted_out',
+      ]);
+      expect(portsInInspector()).toEqual(['booked', 'declined', 'timeout', 'handoff', 'opted_out']);
+      expect(screen.getByTestId('route-declined')).toHaveDisplayValue('Not connected');
+    });
+
+    it('renames the port of a renamed outcome and drops the edge from the old name', async () => {
+      const user = await openEditor();
+      selectStep('ask');
+      expect(screen.getByTestId('route-booked')).toHaveDisplayValue('Done');
+
+      await user.clear(control('config.outcomes.0.name'));
+      await user.type(control('config.outcomes.0.name'), 'confirmed');
+
+      expect(portsOnCanvas('ask')).toEqual(['confirmed', 'timeout', 'handoff', 'opted_out']);
+      expect(screen.queryByTestId('route-booked')).not.toBeInTheDocument();
+      expect(screen.getByTestId('route-confirmed')).toHaveDisplayValue('Not connected');
+      expect(screen.getByTestId('port-ask-confirmed').parentElement).toHaveClass(
+        'step__port--open',
+      );
+
+      // The saved draft has no edge left from a port that is gone.
+      await waitFor(() => expect(saves(server)).toHaveLength(1), { timeout: 2000 });
+      expect(saves(server)[0]!.graph.edges).toEqual([
+        { source: 'start', port: 'next', target: 'ask' },
+      ]);
+    });
+
+    it('removes the port of a removed outcome', async () => {
+      const user = await openEditor();
+      selectStep('ask');
+      await user.click(screen.getByRole('button', { name: 'Add outcome' }));
+      await user.type(control('config.outcomes.1.name'), 'declined');
+
+      await user.click(screen.getByRole('button', { name: 'Remove outcome 1' }));
+
+      expect(portsOnCanvas('ask')).toEqual(['declined', 'timeout', 'handoff', 'opted_out']);
+      expect(portsInInspector()).toEqual(['declined', 'timeout', 'handoff', 'opted_out']);
+    });
+  });
+});
