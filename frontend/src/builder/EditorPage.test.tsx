@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { StrictMode } from 'react';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { fakeFetch, jsonResponse, type FakeRequest } from '../test/fakeFetch';
 import { installReactFlowStubs } from '../test/reactFlow';
@@ -140,11 +140,22 @@ function portsInInspector(): string[] {
     .map((select) => select.getAttribute('data-testid')!.slice('route-'.length));
 }
 
+function stepLabel(id: string): string {
+  return screen.getByTestId(`step-${id}`).querySelector('.step__label')?.textContent ?? '';
+}
+
+const undoButton = () => screen.getByRole('button', { name: 'Undo' });
+const redoButton = () => screen.getByRole('button', { name: 'Redo' });
+
 describe('EditorPage', () => {
   let server: Server;
 
   beforeEach(() => {
     server = serve();
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
   });
 
   describe('ports of an agent step follow its outcomes', () => {
@@ -199,6 +210,101 @@ describe('EditorPage', () => {
 
       expect(portsOnCanvas('ask')).toEqual(['declined', 'timeout', 'handoff', 'opted_out']);
       expect(portsInInspector()).toEqual(['declined', 'timeout', 'handoff', 'opted_out']);
+    });
+  });
+
+  describe('undo and redo', () => {
+    it('undoes and redoes a label edit with the toolbar buttons', async () => {
+      const user = await openEditor();
+      selectStep('ask');
+      expect(undoButton()).toBeDisabled();
+
+      await user.type(screen.getByTestId('node-label'), ' for a visit');
+      expect(stepLabel('ask')).toBe('Ask for a visit');
+
+      await user.click(undoButton());
+      expect(stepLabel('ask')).toBe('Ask');
+      expect(screen.getByTestId('node-label')).toHaveValue('Ask');
+      expect(undoButton()).toBeDisabled();
+
+      await user.click(redoButton());
+      expect(stepLabel('ask')).toBe('Ask for a visit');
+      expect(screen.getByTestId('node-label')).toHaveValue('Ask for a visit');
+      expect(redoButton()).toBeDisabled();
+    });
+
+    it('undoes and redoes a form edit with Mod+Z and Mod+Shift+Z', async () => {
+      const user = await openEditor();
+      selectStep('ask');
+      await user.type(control('config.goal'), ' this week');
+
+      // Inside a field the browser's own undo applies, not the editor's.
+      await user.keyboard('{Control>}z{/Control}');
+      expect(control('config.goal')).toHaveValue('Book a visit this week');
+
+      control('config.goal').blur();
+      await user.keyboard('{Control>}z{/Control}');
+      expect(control('config.goal')).toHaveValue('Book a visit');
+
+      await user.keyboard('{Control>}{Shift>}z{/Shift}{/Control}');
+      expect(control('config.goal')).toHaveValue('Book a visit this week');
+    });
+
+    it('undoes an outcome rename in one step, bringing back its edge', async () => {
+      const user = await openEditor();
+      selectStep('ask');
+
+      await user.clear(control('config.outcomes.0.name'));
+      await user.type(control('config.outcomes.0.name'), 'confirmed');
+      expect(screen.getByTestId('route-confirmed')).toHaveDisplayValue('Not connected');
+
+      await user.click(undoButton());
+
+      expect(control('config.outcomes.0.name')).toHaveValue('booked');
+      expect(portsOnCanvas('ask')).toEqual(['booked', 'timeout', 'handoff', 'opted_out']);
+      expect(screen.getByTestId('route-booked')).toHaveDisplayValue('Done');
+      expect(undoButton()).toBeDisabled();
+    });
+
+    it('makes one undo step of typing in a burst, and another after a pause', async () => {
+      // Only the clock is faked: edits are grouped by when they happen.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(new Date('2026-12-04T10:00:00Z'));
+      const user = await openEditor();
+      selectStep('ask');
+      const label = screen.getByTestId('node-label');
+
+      await user.type(label, ' now');
+      vi.setSystemTime(new Date('2026-12-04T10:00:05Z'));
+      await user.type(label, ' please');
+      expect(label).toHaveValue('Ask now please');
+
+      await user.click(undoButton());
+      expect(label).toHaveValue('Ask now');
+      await user.click(undoButton());
+      expect(label).toHaveValue('Ask');
+      expect(undoButton()).toBeDisabled();
+    });
+
+    it('deletes the selected step with the Delete key and undoes it back', async () => {
+      const user = await openEditor();
+      selectStep('ask');
+
+      await user.keyboard('{Delete}');
+
+      expect(screen.queryByTestId('step-ask')).not.toBeInTheDocument();
+      expect(screen.queryByTestId('inspector')).not.toBeInTheDocument();
+      expect(screen.getByTestId('port-start-next').parentElement).toHaveClass('step__port--open');
+
+      await user.click(undoButton());
+
+      expect(screen.getByTestId('step-ask')).toBeInTheDocument();
+      expect(screen.getByTestId('port-start-next').parentElement).toHaveClass(
+        'step__port--connected',
+      );
+      expect(screen.getByTestId('port-ask-booked').parentElement).toHaveClass(
+        'step__port--connected',
+      );
     });
   });
 });
