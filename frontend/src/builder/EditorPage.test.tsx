@@ -7,7 +7,7 @@ import { fakeFetch, jsonResponse, type FakeRequest } from '../test/fakeFetch';
 import { installReactFlowStubs } from '../test/reactFlow';
 import { EditorPage } from './EditorPage';
 import { kinds } from './form/testKinds';
-import type { Graph, Problem, Workflow } from './types';
+import type { Graph, GraphNode, Problem, Workflow } from './types';
 
 beforeAll(installReactFlowStubs);
 
@@ -95,6 +95,14 @@ function saves(server: Server): { graph: Graph; revision: number }[] {
   return server.requests
     .filter((request) => request.method === 'PUT')
     .map((request) => request.body as { graph: Graph; revision: number });
+}
+
+function stepIn(graph: Graph, id: string): GraphNode {
+  const node = graph.nodes.find((candidate) => candidate.id === id);
+  if (node === undefined) {
+    throw new Error(`No step ${id} in the graph.`);
+  }
+  return node;
 }
 
 async function openEditor() {
@@ -305,6 +313,60 @@ describe('EditorPage', () => {
       expect(screen.getByTestId('port-ask-booked').parentElement).toHaveClass(
         'step__port--connected',
       );
+    });
+  });
+
+  describe('the settings form in the editor', () => {
+    it('saves a form edit with the revision it was loaded at', async () => {
+      const user = await openEditor();
+      selectStep('ask');
+      expect(screen.getByTestId('save-status')).toHaveTextContent('All changes saved');
+
+      await user.type(control('config.max_turns'), '12');
+      expect(screen.getByTestId('save-status')).toHaveTextContent('Unsaved changes');
+
+      await waitFor(() => expect(saves(server)).toHaveLength(1), { timeout: 2000 });
+      const [saved] = saves(server);
+      expect(saved!.revision).toBe(3);
+      expect(stepIn(saved!.graph, 'ask').config).toEqual({
+        goal: 'Book a visit',
+        outcomes: [{ name: 'booked' }],
+        max_turns: 12,
+      });
+      await waitFor(() =>
+        expect(screen.getByTestId('save-status')).toHaveTextContent('All changes saved'),
+      );
+
+      // The next save names the revision the last one made.
+      await user.type(control('config.goal'), ' soon');
+      await waitFor(() => expect(saves(server)).toHaveLength(2), { timeout: 2000 });
+      expect(saves(server)[1]!.revision).toBe(4);
+      expect(stepIn(saves(server)[1]!.graph, 'ask').config.goal).toBe('Book a visit soon');
+    });
+
+    it('shows a problem found after a save on its step and at its field', async () => {
+      const user = await openEditor();
+      selectStep('ask');
+      expect(screen.queryByTestId('problems-ask')).not.toBeInTheDocument();
+
+      server.problems = [
+        {
+          code: 'invalid_config',
+          message: 'The goal is required.',
+          node: 'ask',
+          field: 'config.goal',
+        },
+      ];
+      await user.clear(control('config.goal'));
+
+      expect(await screen.findByTestId('problems-ask', {}, { timeout: 2000 })).toHaveTextContent(
+        '1 problem',
+      );
+      expect(
+        within(screen.getByTestId('config.goal')).getByTestId('field-problems'),
+      ).toHaveTextContent('The goal is required.');
+      expect(control('config.goal')).toHaveAttribute('aria-invalid', 'true');
+      expect(screen.getByTestId('problem-count')).toHaveTextContent('1 problem');
     });
   });
 });
