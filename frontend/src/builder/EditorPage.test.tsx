@@ -105,6 +105,10 @@ function stepIn(graph: Graph, id: string): GraphNode {
   return node;
 }
 
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 async function openEditor() {
   const user = userEvent.setup();
   render(
@@ -367,6 +371,29 @@ describe('EditorPage', () => {
       ).toHaveTextContent('The goal is required.');
       expect(control('config.goal')).toHaveAttribute('aria-invalid', 'true');
       expect(screen.getByTestId('problem-count')).toHaveTextContent('1 problem');
+    });
+  });
+
+  describe('a save conflict', () => {
+    it('stops saving and offers to reload', async () => {
+      const user = await openEditor();
+      selectStep('ask');
+      server.saveStatus = 409;
+
+      await user.type(screen.getByTestId('node-label'), '!');
+
+      const banner = await screen.findByTestId('conflict', {}, { timeout: 2000 });
+      expect(banner).toHaveTextContent('Someone else saved this workflow since you opened it.');
+      expect(within(banner).getByRole('button', { name: 'Reload' })).toBeInTheDocument();
+      expect(screen.getByTestId('save-status')).toHaveTextContent(
+        'Not saved: someone else saved first',
+      );
+      expect(screen.getByRole('button', { name: 'Publish…' })).toBeDisabled();
+
+      // Saving again would overwrite the other person's draft.
+      await user.type(screen.getByTestId('node-label'), '?');
+      await pause(1000);
+      expect(saves(server)).toHaveLength(1);
     });
   });
 });
