@@ -59,11 +59,13 @@ interface Server {
   problems: Problem[];
   // The status the draft PUT answers with.
   saveStatus: number;
+  // While set, draft saves wait for it before answering.
+  saveGate: Promise<void> | null;
 }
 
 /** Serve the endpoints the editor calls, saving drafts like the server does. */
 function serve(): Server {
-  const server: Server = { requests: [], problems: [], saveStatus: 200 };
+  const server: Server = { requests: [], problems: [], saveStatus: 200, saveGate: null };
   const variables = Object.fromEntries(
     ['start', 'ask', 'done'].map((id) => [
       `GET ${API}/variables/?node=${id}`,
@@ -74,7 +76,8 @@ function serve(): Server {
     [`GET ${API}/`]: () => jsonResponse(200, workflow(draft(), 3)),
     'GET /api/node-kinds/': () => jsonResponse(200, kinds),
     [`POST ${API}/validate/`]: () => jsonResponse(200, server.problems),
-    [`PUT ${API}/draft/`]: (request) => {
+    [`PUT ${API}/draft/`]: async (request) => {
+      await server.saveGate;
       if (server.saveStatus === 409) {
         return jsonResponse(409, {
           code: 'conflict',
@@ -371,6 +374,44 @@ describe('EditorPage', () => {
       ).toHaveTextContent('The goal is required.');
       expect(control('config.goal')).toHaveAttribute('aria-invalid', 'true');
       expect(screen.getByTestId('problem-count')).toHaveTextContent('1 problem');
+    });
+  });
+
+  describe('autosave after an undo', () => {
+    it('says all is saved once an edit is undone before it was saved', async () => {
+      const user = await openEditor();
+      selectStep('ask');
+      await user.type(screen.getByTestId('node-label'), '!');
+      expect(screen.getByTestId('save-status')).toHaveTextContent('Unsaved changes');
+
+      await user.click(undoButton());
+
+      expect(screen.getByTestId('save-status')).toHaveTextContent('All changes saved');
+    });
+
+    it('saves an undo made while the edit it undoes was being saved', async () => {
+      const user = await openEditor();
+      selectStep('ask');
+      let answerSave = () => {};
+      server.saveGate = new Promise((resolve) => {
+        answerSave = resolve;
+      });
+      await user.type(screen.getByTestId('node-label'), '!');
+      await waitFor(() => expect(saves(server)).toHaveLength(1), { timeout: 2000 });
+      expect(screen.getByTestId('save-status')).toHaveTextContent('Saving…');
+
+      await user.click(undoButton());
+      answerSave();
+
+      // The server must not keep the label the editor no longer shows.
+      await waitFor(() => expect(saves(server)).toHaveLength(2), { timeout: 2000 });
+      expect(saves(server).map((saved) => stepIn(saved.graph, 'ask').label)).toEqual([
+        'Ask!',
+        'Ask',
+      ]);
+      await waitFor(() =>
+        expect(screen.getByTestId('save-status')).toHaveTextContent('All changes saved'),
+      );
     });
   });
 
