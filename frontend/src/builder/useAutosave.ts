@@ -71,7 +71,13 @@ export function useAutosave(
   }, [workflow.id]);
 
   useEffect(() => {
-    if (graph === saved.current || blocked.current) {
+    if (blocked.current) {
+      return;
+    }
+    // Back to what the server has, e.g. by undoing, and no save on its way
+    // that would replace it: nothing to save.
+    if (graph === saved.current && inFlight.current === null) {
+      setState((current) => (current.kind === 'saved' ? current : { kind: 'saved' }));
       return;
     }
     setState({ kind: 'dirty' });
