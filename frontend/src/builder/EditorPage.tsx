@@ -71,8 +71,13 @@ function Editor({ initial, kinds }: { initial: Workflow; kinds: NodeKinds }) {
   const [showHelp, setShowHelp] = useState(false);
   const pasteCount = useRef(0);
 
+  // Answers can arrive out of order; only the latest request's is shown.
+  const validation = useRef<AbortController | null>(null);
   const refreshProblems = useCallback(() => {
-    validateDraft(initial.id)
+    validation.current?.abort();
+    const controller = new AbortController();
+    validation.current = controller;
+    validateDraft(initial.id, controller.signal)
       .then(setProblems)
       .catch(() => {
         // Validation is advisory while editing; publishing checks again.

@@ -96,6 +96,10 @@ describe('editing', () => {
     expect(removed.nodes).toHaveLength(3);
   });
 
+  it('leaves the graph as it is when nothing chosen is in it', () => {
+    expect(removeElements(GRAPH, new Set(['gone']), new Set(['gone:next']))).toBe(GRAPH);
+  });
+
   it('duplicates nodes with fresh ids and the edges between them', () => {
     const copy = duplicate(
       GRAPH.nodes.slice(1),

@@ -96,6 +96,10 @@ export function removeElements(graph: Graph, nodeIds: Set<string>, edgeIds: Set<
   const edges = graph.edges
     .filter((edge) => !edgeIds.has(edgeId(edge)) && !nodeIds.has(edge.source))
     .filter((edge) => edge.target === null || !nodeIds.has(edge.target));
+  // Nothing of the graph chosen (e.g. ids of steps already gone): no edit.
+  if (nodes.length === graph.nodes.length && edges.length === graph.edges.length) {
+    return graph;
+  }
   return { nodes, edges };
 }
 
