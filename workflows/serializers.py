@@ -191,6 +191,11 @@ class RunSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="A test run of the draft, started from the builder.",
     )
+    contact_label = serializers.CharField(
+        source="contact.__str__",
+        read_only=True,
+        help_text="The contact's name, or their number when they have none.",
+    )
 
     class Meta:
         model = Run
@@ -200,6 +205,7 @@ class RunSerializer(serializers.ModelSerializer):
             "version",
             "is_test",
             "contact",
+            "contact_label",
             "status",
             "result",
             "error",

@@ -344,7 +344,7 @@ class RunViewSet(
             if test not in ("true", "false"):
                 raise ValidationError({"test": ["Use true or false."]})
             queryset = queryset.filter(version__is_test=test == "true")
-        return queryset.select_related("version")
+        return queryset.select_related("version", "contact")
 
     @extend_schema(request=None, responses=RunSerializer)
     @action(detail=True, methods=["post"])

@@ -195,6 +195,13 @@ def test_an_operator_builds_publishes_and_tests_a_workflow(
     expect(trigger).to_have_attribute("data-run-status", "succeeded")
     screenshot("builder-6-run-path")
 
+    # Filters: by the contact of the open run, and by status.
+    detail.get_by_role("button", name="Only Jordan\u2019s runs").click()
+    expect(page.get_by_test_id("run-contact-filter")).to_contain_text("Jordan")
+    expect(page.get_by_test_id(f"run-{run.pk}")).to_be_visible()
+    page.get_by_test_id("run-status-filter").select_option("failed")
+    expect(page.get_by_text("No runs match.")).to_be_visible()
+
 
 def test_the_workflow_list_creates_imports_duplicates_and_archives(
     page: Page, live_server_url, operator_workspace, screenshot, tmp_path

@@ -150,7 +150,9 @@ def test_node_kind_schemas_are_served(key_client):
 
 def test_runs_list_filters_and_detail_shows_steps(key_client, cast):
     workflow = make_workflow(cast.workspace, GRAPH["nodes"], GRAPH["edges"])
-    contact = make_contact(cast.workspace, phone="+12125550170")
+    contact = make_contact(
+        cast.workspace, first_name="Ada", last_name="Byrne", phone="+12125550170"
+    )
     key_client.post(f"/api/workflows/{workflow.pk}/start/", {"contact": contact.pk})
     run_queued_tasks()
 
@@ -160,6 +162,7 @@ def test_runs_list_filters_and_detail_shows_steps(key_client, cast):
     detail = key_client.get(f"/api/runs/{listed.data['results'][0]['id']}/")
 
     assert listed.data["count"] == 1
+    assert listed.data["results"][0]["contact_label"] == "Ada Byrne"
     assert [s["node_id"] for s in detail.data["steps"]] == ["start", "done"]
 
 

@@ -19,7 +19,8 @@ interface RunsPanelProps {
 /** The workflow's runs; opening one draws its path on the graph. */
 export function RunsPanel({ workflowId, onOverlay }: RunsPanelProps) {
   const [status, setStatus] = useState('');
-  const [contact, setContact] = useState('');
+  // Runs of one contact only, picked from a run of theirs.
+  const [contact, setContact] = useState<{ id: number; label: string } | null>(null);
   const [runs, setRuns] = useState<Run[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [openId, setOpenId] = useState<number | null>(null);
@@ -27,7 +28,12 @@ export function RunsPanel({ workflowId, onOverlay }: RunsPanelProps) {
   const load = useCallback(
     async (signal?: AbortSignal) => {
       try {
-        setRuns(await listRuns({ workflow: workflowId, status, contact }, signal));
+        setRuns(
+          await listRuns(
+            { workflow: workflowId, status, contact: contact === null ? '' : String(contact.id) },
+            signal,
+          ),
+        );
         setError(null);
       } catch (caught) {
         if (!isAbortError(caught)) {
@@ -56,15 +62,16 @@ export function RunsPanel({ workflowId, onOverlay }: RunsPanelProps) {
             ))}
           </select>
         </label>
-        <label>
-          Contact id{' '}
-          <input
-            inputMode="numeric"
-            size={6}
-            value={contact}
-            onChange={(event) => setContact(event.target.value.replace(/\D/g, ''))}
-          />
-        </label>
+        {contact === null ? (
+          <span className="runs__hint">Open a run to filter by its contact.</span>
+        ) : (
+          <span className="runs__contact" data-testid="run-contact-filter">
+            Contact: {contact.label}{' '}
+            <button type="button" onClick={() => setContact(null)} aria-label="Any contact">
+              ×
+            </button>
+          </span>
+        )}
       </div>
       {error !== null && <p role="alert">{error}</p>}
       {runs !== null && runs.length === 0 && <p>No runs match.</p>}
@@ -77,7 +84,7 @@ export function RunsPanel({ workflowId, onOverlay }: RunsPanelProps) {
               onClick={() => setOpenId(openId === run.id ? null : run.id)}
               data-testid={`run-${run.id}`}
             >
-              #{run.id} · {run.is_test ? 'test' : `v${run.version}`} · contact {run.contact} ·{' '}
+              #{run.id} · {run.is_test ? 'test' : `v${run.version}`} · {run.contact_label} ·{' '}
               <span className={`runs__status runs__status--${run.status}`}>{run.status}</span>
               <span className="runs__when">{new Date(run.started_at).toLocaleString()}</span>
             </button>
@@ -85,7 +92,12 @@ export function RunsPanel({ workflowId, onOverlay }: RunsPanelProps) {
         ))}
       </ul>
       {openId !== null && (
-        <RunDetailView runId={openId} onOverlay={onOverlay} onChanged={() => void load()} />
+        <RunDetailView
+          runId={openId}
+          onOverlay={onOverlay}
+          onChanged={() => void load()}
+          onPickContact={contact === null ? setContact : undefined}
+        />
       )}
     </div>
   );
@@ -95,10 +107,12 @@ function RunDetailView({
   runId,
   onOverlay,
   onChanged,
+  onPickContact,
 }: {
   runId: number;
   onOverlay: (overlay: RunOverlay | null) => void;
   onChanged: () => void;
+  onPickContact?: (contact: { id: number; label: string }) => void;
 }) {
   const { run, error, refresh } = useRunWatch(runId);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -134,6 +148,14 @@ function RunDetailView({
       </p>
       {run.error !== '' && <p className="timeline__error">{run.error}</p>}
       <div className="run-detail__actions">
+        {onPickContact !== undefined && (
+          <button
+            type="button"
+            onClick={() => onPickContact({ id: run.contact, label: run.contact_label })}
+          >
+            Only {run.contact_label}’s runs
+          </button>
+        )}
         {run.status === 'failed' && (
           <button type="button" onClick={() => void act(retryRun)}>
             Retry the failed step

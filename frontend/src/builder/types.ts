@@ -79,6 +79,8 @@ export interface Run {
   // null for a test run: its version is a frozen copy of the draft.
   version: number | null;
   contact: number;
+  // The contact's name, or their number.
+  contact_label: string;
   status: RunStatus;
   result: string;
   error: string;
