@@ -147,7 +147,7 @@ export function WorkflowsPage() {
               <th>Name</th>
               <th>Status</th>
               <th>Published</th>
-              <th>Trigger</th>
+              <th title="What starts runs of the published version">Live trigger</th>
               <th>Runs, last 7 days</th>
               <th>
                 <span className="visually-hidden">Actions</span>
