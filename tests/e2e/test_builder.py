@@ -217,6 +217,7 @@ def test_the_workflow_list_creates_imports_duplicates_and_archives(
     expect(page.get_by_test_id("editor")).to_be_visible()
     expect(page.locator(".react-flow__node").first).to_be_visible()
     expect(page.get_by_test_id("problem-count")).to_have_text("No problems")
+    screenshot("builder-from-template")
     quote = Workflow.objects.get(workspace=workspace)
 
     # An exported file imports as a new workflow.

@@ -2,6 +2,7 @@ import {
   applyNodeChanges,
   Background,
   Controls,
+  getViewportForBounds,
   MiniMap,
   ReactFlow,
   useReactFlow,
@@ -9,17 +10,19 @@ import {
   type Edge,
   type EdgeChange,
   type NodeChange,
+  type ReactFlowInstance,
 } from '@xyflow/react';
 import {
   useCallback,
   useMemo,
+  useRef,
   useState,
   type Dispatch,
   type DragEvent,
   type SetStateAction,
 } from 'react';
 
-import { connect, edgeId, newNode, portsOf } from './graph';
+import { boundsOf, connect, edgeId, newNode, portsOf } from './graph';
 import { KIND_MIME } from './Palette';
 import { StepNode, type PortState, type StepFlowNode } from './StepNode';
 import type { Graph, GraphNode, NodeKinds, Problem } from './types';
@@ -27,8 +30,26 @@ import '@xyflow/react/dist/style.css';
 
 const nodeTypes = { step: StepNode };
 
-/** How fitting the view frames the graph: a lone step is not blown up. */
-export const FIT_VIEW = { padding: 0.15, maxZoom: 1 };
+const MIN_ZOOM = 0.1;
+const MAX_ZOOM = 2;
+
+/**
+ * Frame the whole graph in a pane of the given size, never above 100% so a
+ * lone step is not blown up.
+ */
+export function fitGraph(
+  flow: Pick<ReactFlowInstance, 'setViewport'>,
+  graph: Graph,
+  pane: { width: number; height: number },
+  duration = 0,
+): void {
+  const bounds = boundsOf(graph);
+  if (bounds === null || pane.width === 0 || pane.height === 0) {
+    return;
+  }
+  const viewport = getViewportForBounds(bounds, pane.width, pane.height, MIN_ZOOM, 1, 0.15);
+  void flow.setViewport(viewport, { duration });
+}
 
 export interface RunOverlay {
   // The latest status of each step the run reached, by node id.
@@ -64,9 +85,18 @@ export function Canvas({
 }: CanvasProps) {
   const flow = useReactFlow();
   const [nodes, setNodes] = useState<StepFlowNode[]>([]);
-  // Fit a workflow opened with steps; on an empty canvas, the first step
+  // Fit the workflow as it was opened; on an empty canvas, the first step
   // dropped stays where it was dropped.
-  const [fitOnOpen] = useState(graph.nodes.length > 0);
+  const [opened] = useState(graph);
+  const pane = useRef<HTMLDivElement>(null);
+  const onInit = useCallback(
+    (instance: ReactFlowInstance<StepFlowNode>) => {
+      if (pane.current !== null) {
+        fitGraph(instance, opened, pane.current.getBoundingClientRect());
+      }
+    },
+    [opened],
+  );
 
   const problemsByNode = useMemo(() => {
     const grouped = new Map<string, string[]>();
@@ -201,7 +231,7 @@ export function Canvas({
   }
 
   return (
-    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+    <div ref={pane} className="canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
       <ReactFlow
         nodes={nodes}
         edges={edges}
@@ -215,10 +245,9 @@ export function Canvas({
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control']}
         onlyRenderVisibleElements
-        fitView={fitOnOpen}
-        fitViewOptions={FIT_VIEW}
-        minZoom={0.1}
-        maxZoom={2}
+        onInit={onInit}
+        minZoom={MIN_ZOOM}
+        maxZoom={MAX_ZOOM}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={16} />

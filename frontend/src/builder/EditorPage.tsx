@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 
 import { errorMessage } from '../api/http';
 import { getNodeKinds, getWorkflow, updateWorkflow, validateDraft } from './api';
-import { Canvas, FIT_VIEW, type RunOverlay, type Selection } from './Canvas';
+import { Canvas, fitGraph, type RunOverlay, type Selection } from './Canvas';
 import { focusField } from './form';
 import { duplicate, layout, newNode, pruneEdges, removeElements } from './graph';
 import { historyReducer, initialHistory } from './history';
@@ -169,14 +169,25 @@ function Editor({ initial, kinds }: { initial: Workflow; kinds: NodeKinds }) {
     setSelection(NO_SELECTION);
   }, [edit, graph, selection]);
 
+  const fitView = useCallback(
+    (shown: Graph) => {
+      const pane = document.querySelector('.canvas')?.getBoundingClientRect();
+      if (pane !== undefined) {
+        fitGraph(flow, shown, pane, 200);
+      }
+    },
+    [flow],
+  );
+
   const autoLayout = useCallback(() => {
     const positions = layout(graph);
-    edit({
+    const arranged = {
       nodes: graph.nodes.map((node) => ({ ...node, position: positions.get(node.id) })),
       edges: graph.edges,
-    });
-    window.requestAnimationFrame(() => void flow.fitView({ ...FIT_VIEW, duration: 200 }));
-  }, [edit, flow, graph]);
+    };
+    edit(arranged);
+    fitView(arranged);
+  }, [edit, fitView, graph]);
 
   const run = useCallback(
     (command: Command) => {
@@ -223,7 +234,7 @@ function Editor({ initial, kinds }: { initial: Workflow; kinds: NodeKinds }) {
           void saveNow();
           return;
         case 'fitView':
-          void flow.fitView({ ...FIT_VIEW, duration: 200 });
+          fitView(graph);
           return;
         case 'layout':
           autoLayout();
@@ -239,7 +250,18 @@ function Editor({ initial, kinds }: { initial: Workflow; kinds: NodeKinds }) {
           return;
       }
     },
-    [autoLayout, copySelection, deleteSelection, flow, graph, kinds, paste, saveNow, selection],
+    [
+      autoLayout,
+      copySelection,
+      deleteSelection,
+      fitView,
+      flow,
+      graph,
+      kinds,
+      paste,
+      saveNow,
+      selection,
+    ],
   );
 
   useEffect(() => {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import {
+  boundsOf,
+  NODE_HEIGHT,
+  NODE_WIDTH,
   connect,
   diffGraphs,
   duplicate,
@@ -94,6 +97,23 @@ describe('editing', () => {
     const removed = removeElements(GRAPH, new Set(), new Set(['ask:booked']));
     expect(removed.edges).toHaveLength(3);
     expect(removed.nodes).toHaveLength(3);
+  });
+
+  it('bounds every step by its position and the nominal step size', () => {
+    const graph = {
+      nodes: [
+        { id: 'a', kind: 'end', config: {}, position: { x: -100, y: 50 } },
+        { id: 'b', kind: 'end', config: {}, position: { x: 300, y: 400 } },
+      ],
+      edges: [],
+    };
+    expect(boundsOf(graph)).toEqual({
+      x: -100,
+      y: 50,
+      width: 400 + NODE_WIDTH,
+      height: 350 + NODE_HEIGHT,
+    });
+    expect(boundsOf({ nodes: [], edges: [] })).toBeNull();
   });
 
   it('leaves the graph as it is when nothing chosen is in it', () => {

@@ -141,6 +141,29 @@ export function duplicate(
 }
 
 /** Lay the graph out top to bottom with dagre; returns new positions by id. */
+/**
+ * The box around every step, from positions and the nominal step size;
+ * null for an empty graph. React Flow measures only the steps it renders,
+ * so fitting the view uses this rather than its own measurements.
+ */
+export function boundsOf(
+  graph: Graph,
+): { x: number; y: number; width: number; height: number } | null {
+  if (graph.nodes.length === 0) {
+    return null;
+  }
+  const xs = graph.nodes.map((node) => node.position?.x ?? 0);
+  const ys = graph.nodes.map((node) => node.position?.y ?? 0);
+  const x = Math.min(...xs);
+  const y = Math.min(...ys);
+  return {
+    x,
+    y,
+    width: Math.max(...xs) + NODE_WIDTH - x,
+    height: Math.max(...ys) + NODE_HEIGHT - y,
+  };
+}
+
 export function layout(graph: Graph): Map<string, Position> {
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: 'TB', nodesep: 40, ranksep: 70, marginx: 20, marginy: 20 });
