@@ -28,5 +28,8 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     restoreMocks: true,
     unstubGlobals: true,
+    // The editor's tests type into a full page with a canvas, keystroke by
+    // keystroke; on a busy machine that outlasts the 5 s default.
+    testTimeout: 15_000,
   },
 });

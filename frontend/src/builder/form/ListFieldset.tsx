@@ -2,7 +2,7 @@ import { useLayoutEffect, useRef, type ReactNode } from 'react';
 
 import type { ControlProps } from './fieldContext';
 import { FieldView } from './FieldView';
-import { RequiredMark } from './RequiredMark';
+import { GroupFieldset } from './GroupFieldset';
 import { listItems } from './model';
 import { moved, newItem, typesOf } from './values';
 
@@ -46,17 +46,7 @@ export function ListFieldset({ node, describedBy, messages, onChange }: ListFiel
   const emptyItem = typesOf(itemSchema).includes('string') ? '' : null;
 
   return (
-    <fieldset
-      className="node-form__group"
-      data-field-path={node.field}
-      data-testid={node.field}
-      aria-describedby={describedBy}
-    >
-      <legend>
-        {node.label}
-        {node.isRequired && <RequiredMark />}
-      </legend>
-      {messages}
+    <GroupFieldset node={node} describedBy={describedBy} messages={messages}>
       {items.length > 0 && (
         <ol className="node-form__list" ref={listRef}>
           {node.children.map((child, index) => {
@@ -118,7 +108,7 @@ export function ListFieldset({ node, describedBy, messages, onChange }: ListFiel
       >
         Add {itemName}
       </button>
-    </fieldset>
+    </GroupFieldset>
   );
 }
 

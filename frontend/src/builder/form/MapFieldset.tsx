@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 
 import type { ControlProps } from './fieldContext';
 import { FieldView } from './FieldView';
-import { RequiredMark } from './RequiredMark';
+import { GroupFieldset } from './GroupFieldset';
 import { MapEntryName } from './MapEntryName';
 import { mapEntries } from './model';
 import type { JsonSchema } from './types';
@@ -23,17 +23,7 @@ export function MapFieldset({ node, id, describedBy, messages, onChange }: MapFi
   const hasNewEntry = '' in entries;
 
   return (
-    <fieldset
-      className="node-form__group"
-      data-field-path={node.field}
-      data-testid={node.field}
-      aria-describedby={describedBy}
-    >
-      <legend>
-        {node.label}
-        {node.isRequired && <RequiredMark />}
-      </legend>
-      {messages}
+    <GroupFieldset node={node} describedBy={describedBy} messages={messages}>
       {names.length > 0 && (
         <ul className="node-form__list">
           {node.children.map((child, index) => {
@@ -77,6 +67,6 @@ export function MapFieldset({ node, id, describedBy, messages, onChange }: MapFi
       >
         Add {(valueSchema.title ?? 'entry').toLowerCase()}
       </button>
-    </fieldset>
+    </GroupFieldset>
   );
 }

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 
 import type { ControlProps } from './fieldContext';
 import { FieldView } from './FieldView';
-import { RequiredMark } from './RequiredMark';
+import { GroupFieldset } from './GroupFieldset';
 import { isRecord, withKey } from './values';
 
 interface ObjectFieldsetProps extends ControlProps {
@@ -14,17 +14,7 @@ export function ObjectFieldset({ node, describedBy, messages, onChange }: Object
   const object = isRecord(node.value) ? node.value : {};
 
   return (
-    <fieldset
-      className="node-form__group"
-      data-field-path={node.field}
-      data-testid={node.field}
-      aria-describedby={describedBy}
-    >
-      <legend>
-        {node.label}
-        {node.isRequired && <RequiredMark />}
-      </legend>
-      {messages}
+    <GroupFieldset node={node} describedBy={describedBy} messages={messages}>
       {node.children.map((child) => {
         const key = String(child.path[child.path.length - 1]);
         return (
@@ -35,6 +25,6 @@ export function ObjectFieldset({ node, describedBy, messages, onChange }: Object
           />
         );
       })}
-    </fieldset>
+    </GroupFieldset>
   );
 }
