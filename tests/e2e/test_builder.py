@@ -125,6 +125,14 @@ def test_an_operator_builds_publishes_and_tests_a_workflow(
     expect(page.get_by_test_id("step-end_2")).to_have_count(0)
     page.keyboard.press("Control+Shift+z")
     expect(page.get_by_test_id("step-end_2")).to_be_visible()
+    # Copy and paste everything (a trigger is never copied), then undo it.
+    steps = page.locator(".react-flow__node")
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Control+c")
+    page.keyboard.press("Control+v")
+    expect(steps).to_have_count(7)
+    page.keyboard.press("Control+z")
+    expect(steps).to_have_count(4)
     page.keyboard.press("l")  # auto-layout
     screenshot("builder-2-steps-and-edges")
 
