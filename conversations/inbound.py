@@ -233,7 +233,12 @@ def _apply_keyword(
         changed = record_opt_out(
             state, source=source, evidence=match.reason, message=message
         )
-        update_conversation(message.conversation_id, "opted_out", needs_attention=True)
+        flagged = update_conversation(
+            message.conversation_id, "opted_out", needs_attention=True
+        )
+        if changed and not flagged:
+            # Flagged already, but the opt-out still belongs in the thread.
+            events.conversation_updated(message.conversation_id, "opted_out")
         if changed and not carrier_replied:
             _reply(
                 message,

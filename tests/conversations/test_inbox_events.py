@@ -175,6 +175,25 @@ def test_an_unanswered_inbound_text_is_recorded_and_flagged_for_a_person(
     )
 
 
+def test_an_opt_out_is_recorded_even_on_a_conversation_already_flagged(
+    cast, sender, fake_twilio, django_capture_on_commit_callbacks
+):
+    web = Client()
+    for body in ("hello?", "STOP"):
+        with django_capture_on_commit_callbacks(execute=True):
+            form = inbound_form(sender, "+12125550170", body)
+            post_signed(web, "/webhooks/twilio/sms", form, AUTH_TOKEN)
+            run_queued_tasks()
+
+    changes = [
+        event.payload["change"]
+        for event in Event.objects.filter(kind="conversation.updated").order_by("seq")
+    ]
+    assert changes == ["flagged", "opted_out"]
+    last = Event.objects.filter(kind="conversation.updated").latest("seq")
+    assert last.payload["conversation"]["needs_attention"] is True
+
+
 def test_a_handoff_step_records_its_request(
     cast, customer, sender, daytime, django_capture_on_commit_callbacks
 ):
