@@ -1,14 +1,11 @@
 """Inbox events: recorded with the change they describe, numbered per
 workspace without gaps after commit, and pushed to the workspace's group."""
 
-import datetime
-
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import channel_layers, get_channel_layer
+from channels.layers import get_channel_layer
 from django.db import transaction
 from django.test import Client
-from django.utils import timezone
 
 from conversations import events
 from conversations.models import Event, Message
@@ -20,29 +17,7 @@ from tests.tasks import run_queued_tasks
 from tests.workflows.builders import edge, make_workflow, node
 from workflows.engine.runs import start_run
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_channel_layer():
-    """Give each test its own channel layer.
-
-    A Redis layer keeps locks bound to the event loop of the test that
-    first received through it, and fails in the next test's loop.
-    """
-    channel_layers.backends.clear()
-    yield
-    channel_layers.backends.clear()
-
-
-@pytest.fixture
-def daytime(monkeypatch):
-    """Freeze the clock at noon UTC, inside every default sending window."""
-    real_now = timezone.now()
-    noon = real_now.replace(hour=12, minute=0, second=0, microsecond=0)
-    if noon > real_now:
-        noon -= datetime.timedelta(days=1)
-    monkeypatch.setattr(timezone, "now", lambda: noon)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_channel_layer")]
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@ of missed events after a reconnect."""
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
-from django.db import connections
 from django.test import Client
 
 from conversations import consumers, events
@@ -18,29 +16,10 @@ from thoughtflow.tenancy import SESSION_KEY
 
 ORIGIN = b"http://127.0.0.1:8000"
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_channel_layer():
-    """Give each test its own channel layer.
-
-    A Redis layer keeps locks bound to the event loop of the test that
-    first received through it, and fails in the next test's loop.
-    """
-    channel_layers.backends.clear()
-    yield
-    channel_layers.backends.clear()
-
-
-@pytest.fixture
-async def db_thread():
-    """Close the connections the consumer's database thread opened.
-
-    Left open, they keep PostgreSQL from dropping the test database.
-    """
-    yield
-    await database_sync_to_async(connections.close_all)()
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_channel_layer"),
+]
 
 
 class World:
