@@ -23,7 +23,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from conversations import compliance
+from conversations import compliance, events
 from conversations.compliance import Verdict
 from conversations.consent import lock_recipient_state, record_opt_out
 from conversations.models import ConsentRecord, Message, MessagingSettings
@@ -58,11 +58,13 @@ def deliver_message(message_id: int) -> str:
             return "done"
         if message.next_attempt_at and message.next_attempt_at > now:
             return "not_due"
+        before = message.status
         if message.status == Message.Status.SUBMITTING:
             if message.lease_until and message.lease_until > now:
                 return "in_flight"
             outcome = _reconcile(message, now)
             if outcome != "not_found":
+                _status_changed(message, before)
                 return outcome
 
         state = lock_recipient_state(message.contact)
@@ -74,6 +76,7 @@ def deliver_message(message_id: int) -> str:
             apply_decision(message, decision, now)
             message.lease_until = None
             message.save()
+            _status_changed(message, before)
             logger.info(
                 "sms held message_id=%s status=%s reason=%s",
                 message.pk,
@@ -99,6 +102,7 @@ def deliver_message(message_id: int) -> str:
             state.opt_out_confirmation = message
             state.save(update_fields=["opt_out_confirmation"])
         message.save()
+        _status_changed(message, before)
         attempt = message.attempts
 
     if (wait := (slot - timezone.now()).total_seconds()) > 0:
@@ -201,12 +205,14 @@ def _record_submission(message_id: int, attempt: int, submission: Submission) ->
                 message.twilio_sid,
                 submission.sid,
             )
+        before = message.status
         if message.status == Message.Status.SUBMITTING and message.attempts == attempt:
             _accept(message, submission, source="api")
         elif not message.twilio_sid:
             # A status callback overtook this answer; keep its status.
             message.twilio_sid = submission.sid
         message.save()
+        _status_changed(message, before)
     logger.info(
         "sms sent message_id=%s sid=%s to=%s attempt=%s",
         message_id,
@@ -234,6 +240,7 @@ def _record_failure(message_id: int, attempt: int, error: CarrierError) -> str:
             return "done"
         if message.attempts != attempt:
             return "superseded"
+        before = message.status
 
         message.add_history(
             "attempt_failed", attempt=attempt, code=error.code, error=str(error)[:200]
@@ -265,6 +272,7 @@ def _record_failure(message_id: int, attempt: int, error: CarrierError) -> str:
             message.next_attempt_at = now + _backoff(attempt)
             result = "retry_after_reconcile"
         message.save()
+        _status_changed(message, before)
 
     log = logger.warning if result != "failed" else logger.error
     log(
@@ -293,3 +301,8 @@ def _backoff(attempt: int) -> datetime.timedelta:
     ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(attempt - 1, 0))
     # Full jitter spreads retries of many messages after one carrier outage.
     return datetime.timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311
+
+
+def _status_changed(message: Message, before: str) -> None:
+    if message.status != before:
+        events.message_status(message)

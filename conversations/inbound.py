@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from conversations import events
 from conversations.consent import lock_recipient_state, record_opt_in, record_opt_out
 from conversations.encoding import count_segments
 from conversations.keywords import KeywordKind, KeywordMatch, classify
@@ -31,6 +33,7 @@ from conversations.models import (
 from conversations.quiet_hours import recipient_state
 from conversations.sending import open_conversation, send_sms, touch_conversation
 from conversations.signals import message_received
+from conversations.state import update_conversation
 from integrations.crm.models import Activity, Contact
 from integrations.crm.phones import InvalidPhoneNumber
 from integrations.crm.services import contact_for_phone, record_activity
@@ -149,9 +152,13 @@ def _record_message(
         created_at=now,
     )
     touch_conversation(conversation, now)
-    if conversation.state == Conversation.State.CLOSED:
-        conversation.state = Conversation.State.WAITING
-        conversation.save(update_fields=["state"])
+    events.message_created(message)
+    update_conversation(
+        conversation.pk,
+        "reopened",
+        where=Q(state=Conversation.State.CLOSED),
+        state=Conversation.State.WAITING,
+    )
     record_activity(
         contact,
         Activity.Kind.MESSAGE,
@@ -226,9 +233,12 @@ def _apply_keyword(
         changed = record_opt_out(
             state, source=source, evidence=match.reason, message=message
         )
-        Conversation.objects.filter(pk=message.conversation_id).update(
-            needs_attention=True
+        flagged = update_conversation(
+            message.conversation_id, "opted_out", needs_attention=True
         )
+        if changed and not flagged:
+            # Flagged already, but the opt-out still belongs in the thread.
+            events.conversation_updated(message.conversation_id, "opted_out")
         if changed and not carrier_replied:
             _reply(
                 message,

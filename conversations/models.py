@@ -381,3 +381,64 @@ class GlobalSuppression(models.Model):
 
     def __str__(self) -> str:
         return self.phone
+
+
+class EventCounter(models.Model):
+    """The last inbox event number handed out in a workspace.
+
+    Only `conversations.events.number_pending` changes it, in a short
+    transaction of its own; its row lock is what makes numbers commit in
+    order (see that module).
+    """
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last_seq = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Inbox events of workspace {self.workspace_id}: {self.last_seq}"
+
+
+class Event(WorkspaceOwned):
+    """Something the inbox shows, stored so a client can replay what it missed.
+
+    Written without a number in the transaction of the change it describes;
+    numbered per workspace (`seq`) right after that transaction commits.
+    """
+
+    class Kind(models.TextChoices):
+        MESSAGE_CREATED = "message.created", "Message created"
+        MESSAGE_STATUS = "message.status", "Message status"
+        CONVERSATION_UPDATED = "conversation.updated", "Conversation updated"
+        HANDOFF_REQUESTED = "handoff.requested", "Handoff requested"
+
+    seq = models.BigIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    conversation = models.ForeignKey(
+        Conversation,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "seq"], name="event_seq_unique_per_workspace"
+            )
+        ]
+        indexes = [
+            # Numbering looks for the few rows still without a number.
+            models.Index(
+                fields=["workspace", "id"],
+                condition=Q(seq__isnull=True),
+                name="event_unnumbered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.seq} in workspace {self.workspace_id}"

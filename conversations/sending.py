@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from conversations import compliance
+from conversations import compliance, events
 from conversations.compliance import Decision, Recipient, Verdict
 from conversations.encoding import count_segments
 from conversations.models import (
@@ -119,6 +119,7 @@ def send_sms(
                 )
             message.save()
             touch_conversation(conversation, now)
+            events.message_created(message)
             record_activity(
                 contact,
                 Activity.Kind.MESSAGE,

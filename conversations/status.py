@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from conversations import events
 from conversations.consent import lock_recipient_state, record_opt_out
 from conversations.models import ConsentRecord, Message
 from integrations.twilio.models import Sender
@@ -73,6 +74,7 @@ def record_status(
             for entry in message.status_history
         ):
             return message  # A repeated callback.
+        before = (message.status, message.error_code)
 
         message.add_history(
             new_status or carrier_status,
@@ -96,6 +98,8 @@ def record_status(
             message.error_message = error_message[:300]
             _act_on_error(message, error_code)
         message.save()
+        if (message.status, message.error_code) != before:
+            events.message_status(message)
     return message
 
 

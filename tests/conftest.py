@@ -1,6 +1,11 @@
+import datetime
 from dataclasses import dataclass
 
 import pytest
+from channels.db import database_sync_to_async
+from channels.layers import channel_layers
+from django.db import connections
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.factories import make_api_key, make_contact, make_user, make_workspace
@@ -110,3 +115,41 @@ def sender(cast):
     from tests.messaging import make_twilio_sender
 
     return make_twilio_sender(cast.workspace, is_default=True)
+
+
+@pytest.fixture
+def daytime(monkeypatch):
+    """Freeze the clock at noon UTC, inside every default sending window.
+
+    The latest noon already past: the local Twilio server stamps messages
+    with the real time, which must not come before the frozen one.
+    """
+    real_now = timezone.now()
+    noon = real_now.replace(hour=12, minute=0, second=0, microsecond=0)
+    if noon > real_now:
+        noon -= datetime.timedelta(days=1)
+    clock = {"now": noon}
+    monkeypatch.setattr(timezone, "now", lambda: clock["now"])
+    return clock
+
+
+@pytest.fixture
+async def db_thread():
+    """Close the connections a consumer's database thread opened.
+
+    Left open, they keep PostgreSQL from dropping the test database.
+    """
+    yield
+    await database_sync_to_async(connections.close_all)()
+
+
+@pytest.fixture
+def fresh_channel_layer():
+    """Give the test its own channel layer.
+
+    A Redis layer keeps locks bound to the event loop of the test that
+    first received through it, and fails in a later test's loop.
+    """
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()

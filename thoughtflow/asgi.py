@@ -15,9 +15,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from conversations.routing import websocket_urlpatterns as inbox_routes  # noqa: E402
 from workflows.routing import websocket_urlpatterns as workflow_routes  # noqa: E402
 
-websocket_urlpatterns: list = [*workflow_routes]
+websocket_urlpatterns: list = [*workflow_routes, *inbox_routes]
 
 application = ProtocolTypeRouter(
     {

@@ -14,8 +14,9 @@ from typing import Any
 from django.dispatch import receiver
 
 from conversations.keywords import KeywordKind
-from conversations.models import Consent, Conversation, Message, RecipientState
+from conversations.models import Consent, Message, RecipientState
 from conversations.signals import message_received
+from conversations.state import flag_for_person
 from integrations.crm.models import Contact
 from integrations.crm.signals import contact_created, contact_tagged
 from workflows.agent.runtime import wake_for_reply
@@ -103,7 +104,12 @@ def on_inbound_text(sender: Any, message: Message, keyword: Any, **kwargs: Any) 
 
 
 def _needs_attention(message: Message) -> None:
-    Conversation.objects.filter(pk=message.conversation_id).update(needs_attention=True)
+    flag_for_person(
+        message.conversation_id,
+        message.workspace_id,
+        "A text arrived that no agent or workflow answers.",
+        message_id=message.pk,
+    )
 
 
 @receiver(contact_created)

@@ -30,22 +30,6 @@ def customer(cast):
     return contact
 
 
-@pytest.fixture
-def daytime(monkeypatch):
-    """Freeze the clock at noon UTC, inside every default sending window.
-
-    The latest noon already past: the local Twilio server stamps messages
-    with the real time, which must not come before the frozen one.
-    """
-    real_now = timezone.now()
-    noon = real_now.replace(hour=12, minute=0, second=0, microsecond=0)
-    if noon > real_now:
-        noon -= datetime.timedelta(days=1)
-    clock = {"now": noon}
-    monkeypatch.setattr(timezone, "now", lambda: clock["now"])
-    return clock
-
-
 def _send(contact, body="Your table is ready", **kwargs):
     return send_sms(
         contact=contact, body=body, author=Message.Author.WORKFLOW, **kwargs

@@ -6,7 +6,6 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
-from django.db import connections
 from django.test import Client
 
 from tests.factories import make_contact, make_user, make_workspace
@@ -19,16 +18,6 @@ from workflows.events import RunChanged
 from workflows.models import Handoff, Run
 
 ORIGIN = b"http://127.0.0.1:8000"
-
-
-@pytest.fixture
-async def db_thread():
-    """Close the connections the consumer's database thread opened.
-
-    Left open, they keep PostgreSQL from dropping the test database.
-    """
-    yield
-    await database_sync_to_async(connections.close_all)()
 
 
 def waiting_workflow(workspace):

@@ -30,7 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -43,6 +43,7 @@ from conversations.sending import (
     open_conversation,
     send_sms,
 )
+from conversations.state import flag_for_person, update_conversation
 from integrations.crm import services as crm
 from integrations.crm.models import Activity, Contact
 from thoughtflow.tasks import enqueue
@@ -75,9 +76,12 @@ def start(step: Step, node: dict[str, Any], ctx: dict[str, Any]) -> Done | Wait:
     except NoSender as exc:
         raise NodeError(exc.message, retryable=False) from None
     conversation = open_conversation(contact, sender)
-    Conversation.objects.filter(pk=conversation.pk).exclude(
-        state=Conversation.State.HUMAN_ACTIVE
-    ).update(state=Conversation.State.AI_ACTIVE)
+    update_conversation(
+        conversation.pk,
+        "agent_started",
+        where=~Q(state=Conversation.State.HUMAN_ACTIVE),
+        state=Conversation.State.AI_ACTIVE,
+    )
 
     now = timezone.now()
     state: dict[str, Any] = {
@@ -119,9 +123,14 @@ def _not_started(
 ) -> Done:
     """The opening text may not go out: the conversation ends before it starts."""
     port, reason = _blocked(message)
-    Conversation.objects.filter(pk=conversation.pk).update(
-        state=Conversation.State.WAITING, needs_attention=port == "handoff"
+    update_conversation(
+        conversation.pk,
+        "agent_finished",
+        where=Q(state=Conversation.State.AI_ACTIVE),
+        state=Conversation.State.WAITING,
     )
+    if port == "handoff":
+        flag_for_person(conversation.pk, conversation.workspace_id, reason)
     return Done(port, {**state, "reason": reason})
 
 
@@ -339,12 +348,18 @@ def _end(step: Step, done: Done, *, needs_person: bool = False) -> None:
             "fields": output.get("fields", {}),
         },
     )
-    Conversation.objects.filter(
-        pk=output["conversation_id"], state=Conversation.State.AI_ACTIVE
-    ).update(state=Conversation.State.WAITING)
+    update_conversation(
+        output["conversation_id"],
+        "agent_finished",
+        where=Q(state=Conversation.State.AI_ACTIVE),
+        state=Conversation.State.WAITING,
+    )
     if needs_person:
-        Conversation.objects.filter(pk=output["conversation_id"]).update(
-            needs_attention=True
+        flag_for_person(
+            output["conversation_id"],
+            step.workspace_id,
+            output.get("reason") or output["summary"],
+            run_id=step.run_id,
         )
     step.lease_until = None
     complete_waiting(step, Done(done.port, output))

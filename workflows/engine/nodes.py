@@ -22,8 +22,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from conversations import events
 from conversations.models import Message
 from conversations.sending import send_sms
+from conversations.state import flag_for_person, latest_open_conversation
 from integrations.crm import services as crm
 from integrations.crm.models import Activity, Deal
 from workflows import outbound_http
@@ -284,7 +286,7 @@ def run_human_handoff(step: Step, node: dict, ctx: dict) -> Wait:
     config = node["config"]
     note = _render(config.get("note") or "", ctx, "note")
     with transaction.atomic():
-        handoff, _ = Handoff.objects.get_or_create(
+        handoff, created = Handoff.objects.get_or_create(
             step=step,
             defaults={
                 "workspace_id": step.workspace_id,
@@ -295,7 +297,25 @@ def run_human_handoff(step: Step, node: dict, ctx: dict) -> Wait:
                 "outcomes": list(config["outcomes"]),
             },
         )
+        if created:
+            _show_in_inbox(handoff)
     return Wait(wait_key=f"handoff:{handoff.pk}", output={"handoff_id": handoff.pk})
+
+
+def _show_in_inbox(handoff: Handoff) -> None:
+    conversation = latest_open_conversation(handoff.contact_id)
+    reason = handoff.note or "A workflow step asks for a person."
+    details = {
+        "handoff_id": handoff.pk,
+        "run_id": handoff.run_id,
+        "queue": handoff.queue,
+        "outcomes": handoff.outcomes,
+    }
+    if conversation is None:
+        # The contact was never texted: the inbox still lists the request.
+        events.handoff_requested(None, handoff.workspace_id, reason, **details)
+    else:
+        flag_for_person(conversation.pk, handoff.workspace_id, reason, **details)
 
 
 def run_agent_sms(step: Step, node: dict, ctx: dict) -> Done | Wait:
