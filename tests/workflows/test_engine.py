@@ -630,3 +630,29 @@ def test_a_failing_instant_step_in_a_chain_fails_in_its_own_turn(cast, customer,
     assert steps["route"].status == "succeeded"
     assert (steps["greet"].status, steps["greet"].attempt) == ("failed", 1)
     assert "done" not in steps
+
+
+def test_a_step_that_acts_starts_with_the_instant_steps_before_it(
+    cast, customer, sender, fake_twilio, clock, monkeypatch
+):
+    run = start_run(sms_flow(cast.workspace), customer, {})
+    locks = []
+    real_lock = executor._lock
+    monkeypatch.setattr(executor, "_lock", lambda pk: locks.append(pk) or real_lock(pk))
+
+    results = run_queued_tasks()
+
+    # One transaction took the trigger and marked the text RUNNING, a
+    # second recorded the text and ended the run.
+    trigger, text, done = run.steps.order_by("pk")
+    assert locks == [trigger.pk, text.pk]
+    assert results[0] == ("workflows.tasks.execute_step", "succeeded")
+    run.refresh_from_db()
+    assert (run.status, text.status, text.attempt, done.status) == (
+        "completed",
+        "succeeded",
+        1,
+        "succeeded",
+    )
+    assert text.claimed_until is None
+    assert Message.objects.get().idempotency_key == f"step:{text.pk}"

@@ -87,9 +87,16 @@ def _execute_one(step_id: int) -> tuple[str, int | None]:
         if step.lease_until and step.lease_until > now:
             return "in_flight", None
         wake = WOKEN_KINDS.get(step.kind)
-        started: tuple[str, int | None] | NodeError | None = None
+        started: tuple[str, int | None] | Step | NodeError | None = None
         if step.status != Step.Status.WAITING:
             started = _start(step, run, now)
+            if isinstance(started, Step):
+                # Instant steps led to one that acts: start it here too, and
+                # run its node below, as its own task would.
+                step, run = started, started.run
+                step_id = step.pk
+                step.claimed_until = None
+                started = _start(step, run, now)
             if isinstance(started, tuple):
                 return started
         elif wake is None:
@@ -117,11 +124,13 @@ def _execute_one(step_id: int) -> tuple[str, int | None]:
 
 def _start(
     step: Step, run: Run, now: datetime.datetime
-) -> tuple[str, int | None] | NodeError | None:
+) -> tuple[str, int | None] | Step | NodeError | None:
     """Mark the step RUNNING, with its input; run an instant node to its end.
 
-    Returns the result when the step is done here, the error of an instant
-    node that failed, or None when the node executes outside the transaction.
+    Returns the result when the step is done here, the next step when the
+    instant steps led to one that acts (still pending, in this transaction),
+    the error of an instant node that failed, or None when the node executes
+    outside the transaction.
     """
     node = run.version.node(step.node_id)
     _mark_running(step, node, now)
@@ -134,6 +143,8 @@ def _start(
             return error
         assert isinstance(outcome, Done), "instant nodes never wait"
         following = _run_instant(_finish(step, outcome, now), now)
+        if following is not None and following.kind not in INSTANT_KINDS:
+            return following
         return "succeeded", following.pk if following else None
     step.save()
     if run.status != Run.Status.RUNNING:
