@@ -1,6 +1,8 @@
 """Live run updates: who may watch a run, and what the watchers hear."""
 
+import asyncio
 import logging
+import threading
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -16,6 +18,7 @@ from tests.tasks import run_queued_tasks
 from tests.workflows.builders import edge, make_workflow, node
 from thoughtflow.asgi import application
 from thoughtflow.models import Role
+from workflows import events
 from workflows.engine.runs import resolve_handoff, start_run
 from workflows.events import RunChanged, layer_loop, run_group
 from workflows.models import Handoff, Run
@@ -218,3 +221,21 @@ def test_a_forked_process_starts_its_own_event_loop(monkeypatch):
     monkeypatch.setattr(loop, "pid", -1)
 
     assert layer_loop() is not loop
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs the Redis channel layer")
+def test_a_stuck_send_times_out_and_is_cancelled(monkeypatch):
+    monkeypatch.setattr(events, "SEND_TIMEOUT_S", 0.05)
+    cancelled = threading.Event()
+
+    async def stuck():
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    with pytest.raises(TimeoutError):
+        layer_loop().run(stuck())
+
+    assert cancelled.wait(timeout=5)

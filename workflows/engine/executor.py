@@ -178,6 +178,8 @@ def _run_instant(step: Step | None, now: datetime.datetime) -> Step | None:
         try:
             outcome = _run_handler(step, node, run)
         except Exception:
+            # Nothing of this step was written yet: its own turn fails it,
+            # with the log, retries and error the failure deserves.
             return step
         assert isinstance(outcome, Done), "instant nodes never wait"
         step.claimed_until = None
