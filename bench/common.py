@@ -24,11 +24,14 @@ def production_env(database_url: str, public_port: int, **extra: str) -> dict[st
     redis_url = os.environ.get("REDIS_URL", "")
     if not redis_url:
         sys.exit("Set REDIS_URL: the benchmark runs the production configuration.")
+    # Named after the scratch database, so benchmarks run by others against
+    # the same Redis keep to their own keys.
+    database = urlsplit(database_url).path.lstrip("/")
     return {
         **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
-        "REDIS_PREFIX": "thoughtflow-bench",
+        "REDIS_PREFIX": database.replace("_", "-"),
         "PRODUCTION": "true",
         "SECRET_KEY": BENCH_SECRET_KEY,
         "SECURE_SSL_REDIRECT": "false",

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conversations.models import Message
@@ -555,3 +557,102 @@ def test_private_addresses_are_refused_unless_the_workspace_allows_them(
     run.refresh_from_db()
     assert run.status == Run.Status.FAILED
     assert "loopback" in run.error
+
+
+def instant_flow(workspace, greeting="Hello {{ contact.first_name }}"):
+    return make_workflow(
+        workspace,
+        [
+            node("start", "trigger", type="manual"),
+            node(
+                "route",
+                "branch",
+                conditions=[
+                    {"port": "known", "when": {"var": "contact.phone", "op": "exists"}}
+                ],
+            ),
+            node(
+                "greet", "set_variables", assignments=[{"name": "g", "value": greeting}]
+            ),
+            node("done", "end", result="greeted"),
+        ],
+        [
+            edge("start", "next", "route"),
+            edge("route", "known", "greet"),
+            edge("route", "else", None),
+            edge("greet", "next", "done"),
+        ],
+    )
+
+
+def test_instant_steps_that_follow_one_another_commit_together(cast, customer, clock):
+    run = start_run(instant_flow(cast.workspace), customer, {})
+    trigger = run.steps.get()
+    drop_queued_tasks()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert executor.execute_step(trigger.pk) == "succeeded"
+
+    # Inside the test's transaction, each transaction the task opens is a
+    # savepoint: the whole run took one.
+    savepoints = [q for q in queries if q["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) == 1
+    run.refresh_from_db()
+    assert (run.status, run.result) == ("completed", "greeted")
+    assert run.context["vars"] == {"g": "Hello Maya"}
+    steps = list(run.steps.order_by("pk"))
+    assert [(s.node_id, s.status, s.attempt) for s in steps] == [
+        ("start", "succeeded", 1),
+        ("route", "succeeded", 1),
+        ("greet", "succeeded", 1),
+        ("done", "succeeded", 1),
+    ]
+    assert all(
+        s.started_at and s.finished_at and s.claimed_until is None for s in steps
+    )
+    assert steps[2].input["config"]["assignments"][0]["name"] == "g"
+    assert run_queued_tasks() == []
+
+
+def test_a_failing_instant_step_in_a_chain_fails_in_its_own_turn(cast, customer, clock):
+    workflow = instant_flow(
+        cast.workspace, greeting="{{ contact.first_name * 100000 }}"
+    )
+    run = start_run(workflow, customer, {})
+
+    results = run_queued_tasks()
+
+    assert results == [("workflows.tasks.execute_step", "failed")]
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert "assignments.g" in run.error
+    steps = {s.node_id: s for s in run.steps.all()}
+    assert steps["route"].status == "succeeded"
+    assert (steps["greet"].status, steps["greet"].attempt) == ("failed", 1)
+    assert "done" not in steps
+
+
+def test_a_step_that_acts_starts_with_the_instant_steps_before_it(
+    cast, customer, sender, fake_twilio, clock, monkeypatch
+):
+    run = start_run(sms_flow(cast.workspace), customer, {})
+    locks = []
+    real_lock = executor._lock
+    monkeypatch.setattr(executor, "_lock", lambda pk: locks.append(pk) or real_lock(pk))
+
+    results = run_queued_tasks()
+
+    # One transaction took the trigger and marked the text RUNNING, a
+    # second recorded the text and ended the run.
+    trigger, text, done = run.steps.order_by("pk")
+    assert locks == [trigger.pk, text.pk]
+    assert results[0] == ("workflows.tasks.execute_step", "succeeded")
+    run.refresh_from_db()
+    assert (run.status, text.status, text.attempt, done.status) == (
+        "completed",
+        "succeeded",
+        1,
+        "succeeded",
+    )
+    assert text.claimed_until is None
+    assert Message.objects.get().idempotency_key == f"step:{text.pk}"

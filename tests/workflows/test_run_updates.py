@@ -1,11 +1,15 @@
 """Live run updates: who may watch a run, and what the watchers hear."""
 
+import asyncio
 import logging
+import threading
 
 import pytest
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.test import Client
 
 from tests.factories import make_contact, make_user, make_workspace
@@ -13,8 +17,9 @@ from tests.tasks import run_queued_tasks
 from tests.workflows.builders import edge, make_workflow, node
 from thoughtflow.asgi import application
 from thoughtflow.models import Role
+from workflows import events
 from workflows.engine.runs import resolve_handoff, start_run
-from workflows.events import RunChanged
+from workflows.events import RunChanged, layer_loop, run_group
 from workflows.models import Handoff, Run
 
 ORIGIN = b"http://127.0.0.1:8000"
@@ -180,3 +185,46 @@ def test_a_failing_channel_layer_costs_the_engine_nothing(
 
     assert Run.objects.get(pk=run.pk).status == Run.Status.RUNNING
     assert f"run update not sent run_id={run.pk}" in caplog.text
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs the Redis channel layer")
+def test_sync_code_sends_through_one_lasting_event_loop():
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(run_group(7), channel)
+
+    RunChanged(7)()
+    loop = layer_loop()
+    RunChanged(7)()
+
+    assert layer_loop() is loop
+    assert loop.loop in layer._layers
+    for _ in range(2):
+        assert async_to_sync(layer.receive)(channel)["run"] == 7
+    async_to_sync(layer.group_discard)(run_group(7), channel)
+
+
+def test_a_forked_process_starts_its_own_event_loop(monkeypatch):
+    loop = layer_loop()
+
+    monkeypatch.setattr(loop, "pid", -1)
+
+    assert layer_loop() is not loop
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs the Redis channel layer")
+def test_a_stuck_send_times_out_and_is_cancelled(monkeypatch):
+    monkeypatch.setattr(events, "SEND_TIMEOUT_S", 0.05)
+    cancelled = threading.Event()
+
+    async def stuck():
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    with pytest.raises(TimeoutError):
+        layer_loop().run(stuck())
+
+    assert cancelled.wait(timeout=5)

@@ -39,6 +39,8 @@ DEFAULT_RETRY = {"max_attempts": 3, "backoff_s": 10}
 # Steps that follow one another without waiting run in the same task, one
 # after another, each still persisted before and after it executes; a
 # worker that dies in between leaves a due step the claimer picks up.
+# Instant steps that follow a finished step run in its transaction: with no
+# side effect, they commit together with it or not at all.
 MAX_CHAIN = 50
 
 
@@ -85,9 +87,16 @@ def _execute_one(step_id: int) -> tuple[str, int | None]:
         if step.lease_until and step.lease_until > now:
             return "in_flight", None
         wake = WOKEN_KINDS.get(step.kind)
-        started: tuple[str, int | None] | NodeError | None = None
+        started: tuple[str, int | None] | Step | NodeError | None = None
         if step.status != Step.Status.WAITING:
             started = _start(step, run, now)
+            if isinstance(started, Step):
+                # Instant steps led to one that acts: start it here too, and
+                # run its node below, as its own task would.
+                step, run = started, started.run
+                step_id = step.pk
+                step.claimed_until = None
+                started = _start(step, run, now)
             if isinstance(started, tuple):
                 return started
         elif wake is None:
@@ -115,19 +124,16 @@ def _execute_one(step_id: int) -> tuple[str, int | None]:
 
 def _start(
     step: Step, run: Run, now: datetime.datetime
-) -> tuple[str, int | None] | NodeError | None:
+) -> tuple[str, int | None] | Step | NodeError | None:
     """Mark the step RUNNING, with its input; run an instant node to its end.
 
-    Returns the result when the step is done here, the error of an instant
-    node that failed, or None when the node executes outside the transaction.
+    Returns the result when the step is done here, the next step when the
+    instant steps led to one that acts (still pending, in this transaction),
+    the error of an instant node that failed, or None when the node executes
+    outside the transaction.
     """
     node = run.version.node(step.node_id)
-    step.status = Step.Status.RUNNING
-    step.attempt += 1
-    step.started_at = step.started_at or now
-    step.due_at = now
-    step.lease_until = now + datetime.timedelta(seconds=settings.STEP_LEASE_S)
-    step.input = {"config": node.get("config", {}), "attempt": step.attempt}
+    _mark_running(step, node, now)
     if step.kind in INSTANT_KINDS:
         # No side effect to protect: decide and move on in one transaction.
         try:
@@ -136,12 +142,50 @@ def _start(
             step.save()
             return error
         assert isinstance(outcome, Done), "instant nodes never wait"
-        following = _finish(step, outcome, now)
+        following = _run_instant(_finish(step, outcome, now), now)
+        if following is not None and following.kind not in INSTANT_KINDS:
+            return following
         return "succeeded", following.pk if following else None
     step.save()
     if run.status != Run.Status.RUNNING:
         Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING)
     return None
+
+
+def _mark_running(step: Step, node: dict[str, Any], now: datetime.datetime) -> None:
+    step.status = Step.Status.RUNNING
+    step.attempt += 1
+    step.started_at = step.started_at or now
+    step.due_at = now
+    step.lease_until = now + datetime.timedelta(seconds=settings.STEP_LEASE_S)
+    step.input = {"config": node.get("config", {}), "attempt": step.attempt}
+
+
+def _run_instant(step: Step | None, now: datetime.datetime) -> Step | None:
+    """Run the instant steps that follow at once, in the current transaction.
+
+    `step` was just created in this transaction, so no one else sees it, and
+    its run is locked. Each step is recorded as it would be in a task of its
+    own. Returns the first step left for a task: one that isn't instant, or
+    one whose node failed, which its task runs again to record the failure
+    and its retries like any other; None when the run ended.
+    """
+    for _ in range(MAX_CHAIN):
+        if step is None or step.kind not in INSTANT_KINDS:
+            return step
+        run = step.run
+        node = run.version.node(step.node_id)
+        try:
+            outcome = _run_handler(step, node, run)
+        except Exception:
+            # Nothing of this step was written yet: its own turn fails it,
+            # with the log, retries and error the failure deserves.
+            return step
+        assert isinstance(outcome, Done), "instant nodes never wait"
+        step.claimed_until = None
+        _mark_running(step, node, now)
+        step = _finish(step, outcome, now, run=run)
+    return step
 
 
 def _run_handler(step: Step, node: dict[str, Any], run: Run) -> Done | Wait:
@@ -208,7 +252,7 @@ def _record_outcome(
             if outcome.until is not None and outcome.until <= now:
                 enqueue("workflows.tasks.execute_step", step.pk)
             return "waiting", None
-        following = _finish(step, outcome, now)
+        following = _run_instant(_finish(step, outcome, now), now)
     return "succeeded", following.pk if following else None
 
 
@@ -222,12 +266,18 @@ def _time_out(step: Step, now: datetime.datetime) -> tuple[str, int | None]:
         return "no_timeout", None
     outcome = handler(step, node, template_context(step.run))
     assert isinstance(outcome, Done), "a timeout finishes its step"
-    following = _finish(step, outcome, now)
+    following = _run_instant(_finish(step, outcome, now), now)
     return "timed_out", following.pk if following else None
 
 
-def _finish(step: Step, outcome: Done, now: datetime.datetime) -> Step | None:
-    """Record a finished step; return the next step, or end the run."""
+def _finish(
+    step: Step, outcome: Done, now: datetime.datetime, *, run: Run | None = None
+) -> Step | None:
+    """Record a finished step; return the next step, or end the run.
+
+    `run` is the step's run when the caller already holds its row lock and
+    the run is fresh; otherwise it is locked and read here.
+    """
     step.status = Step.Status.SUCCEEDED
     step.port = outcome.port
     step.output = outcome.output
@@ -237,13 +287,14 @@ def _finish(step: Step, outcome: Done, now: datetime.datetime) -> Step | None:
     step.lease_until = None
     step.save()
 
-    # The version rides along (unlocked) so the next node is found without
-    # another query.
-    run = (
-        Run.objects.select_for_update(of=("self",))
-        .select_related("version")
-        .get(pk=step.run_id)
-    )
+    # The version, contact and workflow ride along (unlocked) so the next
+    # node is found and run without more queries.
+    if run is None:
+        run = (
+            Run.objects.select_for_update(of=("self",))
+            .select_related("version", "contact__workspace", "workflow")
+            .get(pk=step.run_id)
+        )
     steps = dict(run.context.get("steps", {}))
     steps[step.node_id] = {**outcome.output, "port": outcome.port}
     run.context = {
