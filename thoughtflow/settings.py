@@ -143,7 +143,11 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 gives up on a read after 5 s by default: the
+                # moment channels-redis's blocking pop on an idle channel
+                # ends. When the timeout wins, the consumer dies and its
+                # websocket closes, so reads wait longer than the pop.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 "prefix": f"{REDIS_PREFIX}:ws",
                 # The default of 100 drops messages silently during bursts.
                 "capacity": 1000,
