@@ -115,3 +115,21 @@ def gunicorn(
         cwd=ROOT,
         env=env,
     )
+
+
+def daphne(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    """Serve websockets the way the README recommends for production."""
+    return subprocess.Popen(  # noqa: S603
+        [
+            str(Path(sys.executable).parent / "daphne"),
+            app,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--verbosity",
+            "0",
+        ],
+        cwd=ROOT,
+        env=env,
+    )

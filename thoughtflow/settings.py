@@ -143,7 +143,22 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # redis-py 8 gives up on a read after 5 s by default:
+                        # the moment channels-redis's blocking pop on an idle
+                        # channel ends. When the timeout wins, the consumer
+                        # dies and its websocket closes, so reads wait longer
+                        # than the pop.
+                        "socket_timeout": 15,
+                        # redis-py 8 refuses a 101st connection rather than
+                        # wait for one. Each websocket joining or leaving its
+                        # groups holds one, so 200 agents reconnecting to one
+                        # server at once saw some handshakes fail with 500.
+                        "max_connections": 1000,
+                    }
+                ],
                 "prefix": f"{REDIS_PREFIX}:ws",
                 # The default of 100 drops messages silently during bursts.
                 "capacity": 1000,
