@@ -52,9 +52,6 @@ from bench.common import (
     wait_for_port,
 )
 
-# Not the other benchmarks' prefix: their workspaces have the same ids in
-# their own databases, and would push into this one's groups.
-REDIS_PREFIX = "thoughtflow-inboxbench"
 SENDER_NUMBER = "+15005550009"
 CONTACT_NUMBER = "+12125550142"
 WARM_UP = 3  # rounds before the measured ones, not counted
@@ -93,7 +90,7 @@ def main() -> None:
 
     database_url = bench_database(os.environ.get("DATABASE_URL", ""))
     port = free_port()
-    env = production_env(database_url, port, REDIS_PREFIX=REDIS_PREFIX)
+    env = production_env(database_url, port)
     setup_django(env)
     sender_id, cookies = prepare(args.clients)
 
