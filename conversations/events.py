@@ -25,11 +25,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 from conversations.models import Conversation, Event, EventCounter, Message
+from thoughtflow.layer import send_to_groups
 
 logger = logging.getLogger(__name__)
 
@@ -172,18 +171,10 @@ def push(event: Event) -> None:
     groups = [workspace_group(event.workspace_id)]
     if event.conversation_id is not None:
         groups.append(conversation_group(event.conversation_id))
-    send_to_groups(groups, message)
-
-
-def send_to_groups(groups: list[str], message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    for group in groups:
-        try:
-            async_to_sync(layer.group_send)(group, message)
-        except Exception:
-            logger.warning("inbox push failed group=%s", group, exc_info=True)
+    try:
+        send_to_groups(groups, message)
+    except Exception:
+        logger.warning("inbox push failed seq=%s", event.seq, exc_info=True)
 
 
 def message_created(message: Message) -> Event:

@@ -14,66 +14,19 @@ docs/architecture.md, "Workflow engine".
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
-import threading
-from collections.abc import Coroutine
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from channels_redis.core import RedisChannelLayer
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from thoughtflow.layer import send_to_groups
 from workflows.models import Run, Step
 
 logger = logging.getLogger(__name__)
 
 RUN_CHANGED = "run.changed"
-SEND_TIMEOUT_S = 5
-
-
-class LayerLoop:
-    """An event loop in a thread of its own, kept for the life of the process.
-
-    The Redis channel layer keeps its connections per event loop, and
-    `async_to_sync` called from plain sync code starts a new loop each time,
-    so every message would connect to Redis anew (about 7 ms, on every
-    step of every run). Sending through this loop reuses one connection.
-    """
-
-    def __init__(self) -> None:
-        self.pid = os.getpid()
-        self.loop = asyncio.new_event_loop()
-        thread = threading.Thread(
-            target=self.loop.run_forever, name="channel-layer", daemon=True
-        )
-        thread.start()
-
-    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
-        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
-        try:
-            return future.result(timeout=SEND_TIMEOUT_S)
-        except TimeoutError:
-            # Don't leave a stuck send holding the loop's connection.
-            future.cancel()
-            raise
-
-
-_layer_loop: LayerLoop | None = None
-_layer_loop_lock = threading.Lock()
-
-
-def layer_loop() -> LayerLoop:
-    """This process's loop; a forked worker starts its own."""
-    global _layer_loop
-    with _layer_loop_lock:
-        if _layer_loop is None or _layer_loop.pid != os.getpid():
-            _layer_loop = LayerLoop()
-        return _layer_loop
 
 
 def run_group(run_id: int) -> str:
@@ -95,16 +48,8 @@ class RunChanged:
         }
 
     def __call__(self) -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
         try:
-            if isinstance(layer, RedisChannelLayer):
-                layer_loop().run(layer.group_send(run_group(self.run_id), self.message))
-            else:
-                # The in-memory layer's queues belong to the loop of whoever
-                # listens, which async_to_sync finds when there is one.
-                async_to_sync(layer.group_send)(run_group(self.run_id), self.message)
+            send_to_groups([run_group(self.run_id)], self.message)
         except Exception:
             # Browsers refetch on reconnect and on the next change; the
             # engine must not fail because a hint could not be delivered.

@@ -15,11 +15,12 @@ from django.test import Client
 from tests.factories import make_contact, make_user, make_workspace
 from tests.tasks import run_queued_tasks
 from tests.workflows.builders import edge, make_workflow, node
+from thoughtflow import layer as layers
 from thoughtflow.asgi import application
+from thoughtflow.layer import layer_loop
 from thoughtflow.models import Role
-from workflows import events
 from workflows.engine.runs import resolve_handoff, start_run
-from workflows.events import RunChanged, layer_loop, run_group
+from workflows.events import RunChanged, run_group
 from workflows.models import Handoff, Run
 
 ORIGIN = b"http://127.0.0.1:8000"
@@ -214,7 +215,7 @@ def test_a_forked_process_starts_its_own_event_loop(monkeypatch):
 
 @pytest.mark.skipif(not settings.REDIS_URL, reason="needs the Redis channel layer")
 def test_a_stuck_send_times_out_and_is_cancelled(monkeypatch):
-    monkeypatch.setattr(events, "SEND_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(layers, "SEND_TIMEOUT_S", 0.05)
     cancelled = threading.Event()
 
     async def stuck():
