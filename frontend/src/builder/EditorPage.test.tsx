@@ -215,6 +215,23 @@ describe('EditorPage', () => {
       ]);
     });
 
+    it('keeps the edge of an outcome renamed by typing over its name', async () => {
+      const user = await openEditor();
+      selectStep('ask');
+
+      await user.tripleClick(control('config.outcomes.0.name'));
+      await user.keyboard('confirmed');
+
+      expect(portsOnCanvas('ask')).toEqual(['confirmed', 'timeout', 'handoff', 'opted_out']);
+      expect(screen.getByTestId('route-confirmed')).toHaveDisplayValue('Done');
+      await waitFor(() => expect(saves(server)).toHaveLength(1), { timeout: 2000 });
+      expect(saves(server)[0]!.graph.edges).toContainEqual({
+        source: 'ask',
+        port: 'confirmed',
+        target: 'done',
+      });
+    });
+
     it('removes the port of a removed outcome', async () => {
       const user = await openEditor();
       selectStep('ask');

@@ -5,7 +5,7 @@ import { errorMessage } from '../api/http';
 import { getNodeKinds, getWorkflow, updateWorkflow, validateDraft } from './api';
 import { Canvas, fitGraph, type RunOverlay, type Selection } from './Canvas';
 import { focusField } from './form';
-import { duplicate, layout, newNode, pruneEdges, removeElements } from './graph';
+import { duplicate, layout, newNode, pruneEdges, removeElements, replaceNode } from './graph';
 import { historyReducer, initialHistory } from './history';
 import { Inspector } from './Inspector';
 import { Palette } from './Palette';
@@ -277,14 +277,12 @@ function Editor({ initial, kinds }: { initial: Workflow; kinds: NodeKinds }) {
   }, [run]);
 
   const updateNode = useCallback(
-    (updated: GraphNode, key: string) =>
-      edit(
-        {
-          nodes: graph.nodes.map((node) => (node.id === updated.id ? updated : node)),
-          edges: graph.edges,
-        },
-        key,
-      ),
+    (updated: GraphNode, key: string) => {
+      const before = graph.nodes.find((node) => node.id === updated.id);
+      if (before !== undefined) {
+        edit(replaceNode(graph, before, updated), key);
+      }
+    },
     [edit, graph],
   );
 

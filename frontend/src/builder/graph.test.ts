@@ -13,6 +13,7 @@ import {
   portsOf,
   pruneEdges,
   removeElements,
+  replaceNode,
 } from './graph';
 import { KINDS } from './testKinds';
 import type { Graph } from './types';
@@ -97,6 +98,33 @@ describe('editing', () => {
     const removed = removeElements(GRAPH, new Set(), new Set(['ask:booked']));
     expect(removed.edges).toHaveLength(3);
     expect(removed.nodes).toHaveLength(3);
+  });
+
+  it('moves a port’s edge when its outcome is renamed in place', () => {
+    const ask = GRAPH.nodes[1]!;
+    const outcomes = ask.config.outcomes as { name: string }[];
+    const renamed = {
+      ...ask,
+      config: { ...ask.config, outcomes: [{ ...outcomes[0]!, name: 'yes' }, ...outcomes.slice(1)] },
+    };
+
+    const replaced = replaceNode(GRAPH, ask, renamed);
+
+    expect(replaced.nodes[1]).toBe(renamed);
+    expect(
+      replaced.edges.filter((edge) => edge.source === 'ask').map((edge) => edge.port),
+    ).toContain('yes');
+    expect(replaced.edges.some((edge) => edge.port === outcomes[0]!.name)).toBe(false);
+  });
+
+  it('leaves edges alone when outcomes are added, removed or swapped', () => {
+    const ask = GRAPH.nodes[1]!;
+    const outcomes = ask.config.outcomes as { name: string }[];
+    const swapped = { ...ask, config: { ...ask.config, outcomes: [...outcomes].reverse() } };
+    const added = { ...ask, config: { ...ask.config, outcomes: [...outcomes, { name: 'new' }] } };
+
+    expect(replaceNode(GRAPH, ask, swapped).edges).toBe(GRAPH.edges);
+    expect(replaceNode(GRAPH, ask, added).edges).toBe(GRAPH.edges);
   });
 
   it('bounds every step by its position and the nominal step size', () => {

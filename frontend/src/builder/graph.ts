@@ -41,6 +41,51 @@ export function portsOf(node: Pick<GraphNode, 'kind' | 'config'>, kinds: NodeKin
   return [...new Set([...names, ...kind.ports])];
 }
 
+/**
+ * The port each config entry names, by position ('' where it names none),
+ * or null for a kind whose ports don't come from its config.
+ */
+function configPortNames(node: Pick<GraphNode, 'kind' | 'config'>): string[] | null {
+  const source = CONFIG_PORTS[node.kind];
+  const entries = source === undefined ? undefined : node.config[source[0]];
+  if (source === undefined || !Array.isArray(entries)) {
+    return null;
+  }
+  return entries.map((entry: unknown) => {
+    const name = source[1] === null ? entry : isRecord(entry) ? entry[source[1]] : undefined;
+    return typeof name === 'string' ? name : '';
+  });
+}
+
+/**
+ * Replace `before` with `after` in the graph. When an edit renames a port in
+ * place (an outcome or a condition whose name is being typed), its edge
+ * follows the new name instead of being dropped with the old one.
+ */
+export function replaceNode(graph: Graph, before: GraphNode, after: GraphNode): Graph {
+  const nodes = graph.nodes.map((node) => (node.id === before.id ? after : node));
+  const old = configPortNames(before);
+  const renamed = configPortNames(after);
+  if (old === null || renamed === null || old.length !== renamed.length) {
+    return { nodes, edges: graph.edges };
+  }
+  const renames = new Map<string, string>();
+  old.forEach((name, index) => {
+    const to = renamed[index]!;
+    if (name !== '' && to !== '' && name !== to && !renamed.includes(name) && !old.includes(to)) {
+      renames.set(name, to);
+    }
+  });
+  if (renames.size === 0) {
+    return { nodes, edges: graph.edges };
+  }
+  const edges = graph.edges.map((edge) => {
+    const to = edge.source === before.id ? renames.get(edge.port) : undefined;
+    return to === undefined ? edge : { ...edge, port: to };
+  });
+  return { nodes, edges };
+}
+
 /** A new node id from the kind's name, unique in the graph: `send_sms_2`. */
 export function newNodeId(kind: string, taken: Iterable<string>): string {
   const used = new Set(taken);
