@@ -228,6 +228,17 @@ def test_the_workflow_list_creates_imports_duplicates_and_archives(
     screenshot("builder-from-template")
     quote = Workflow.objects.get(workspace=workspace)
 
+    # The template's agent comes with test conversations; they all pass, and
+    # each shows its transcript.
+    page.get_by_test_id("tab-test").click()
+    page.get_by_role("button", name="Run agent tests").click()
+    expect(page.get_by_test_id("agent-test-summary")).to_have_text(
+        "7 passed, 0 failed", timeout=AGENT_TIMEOUT_MS
+    )
+    page.get_by_text("Pass: Accepts straight away").click()
+    expect(page.locator(".agent-tests__transcript").first).to_contain_text("Contact:")
+    screenshot("builder-agent-tests")
+
     # An exported file imports as a new workflow.
     page.goto(f"{live_server_url}/builder/")
     with page.expect_download() as download:

@@ -56,7 +56,11 @@ export const StepNode = memo(function StepNode({ id, data, selected }: NodeProps
           <div
             key={port.name}
             className={`step__port step__port--${port.state}`}
-            style={{ left: `${((index + 0.5) / ports.length) * 100}%` }}
+            style={{
+              left: `${((index + 0.5) / ports.length) * 100}%`,
+              width: `${100 / ports.length}%`,
+            }}
+            title={port.name}
           >
             <span className="step__port-name">{port.name}</span>
             <Handle
