@@ -158,7 +158,8 @@ def wake(step_id: int) -> str:
         if _opted_out(contact):
             _end(step, Done("opted_out", {**state, "reason": "The contact opted out."}))
             return "opted_out"
-        conversation = Conversation.objects.get(pk=state["conversation_id"])
+        # Locked so a reminder sent below cannot cross a take-over.
+        conversation = _lock_conversation(state["conversation_id"])
         burst = _unanswered(contact, state["seen_id"])
         if conversation.state == Conversation.State.HUMAN_ACTIVE:
             # A person has the conversation: the agent keeps quiet.
@@ -212,6 +213,20 @@ def _apply(
 ) -> str:
     """Send the turn's reply and act on its tool calls; wait or finish."""
     contact = step.run.contact
+    # A person may have taken the conversation while the model was thinking.
+    # Its row lock orders this turn against the take-over: either the
+    # take-over commits first and is seen here, or it waits for this reply.
+    if (
+        _lock_conversation(state["conversation_id"]).state
+        == Conversation.State.HUMAN_ACTIVE
+    ):
+        _record_turn(step.pk, step, turn, AgentTurn.Status.SUPERSEDED, burst)
+        state.pop("token", None)
+        if burst:
+            state["seen_id"] = burst[-1].pk
+        _wait_again(step, config, state)
+        return "human_active"
+
     number = state["turns"] + 1
     state.pop("token", None)
     state.update(opening=False, refolds=0, turns=number, reminders_sent=0)
@@ -483,6 +498,10 @@ def _lock(step_id: int) -> Step | None:
     if step is not None:
         step.claimed_until = None
     return step
+
+
+def _lock_conversation(conversation_id: int) -> Conversation:
+    return Conversation.objects.select_for_update(of=("self",)).get(pk=conversation_id)
 
 
 def _wake_soon(step_id: int) -> Callable[[], None]:
