@@ -258,3 +258,4 @@ def test_hand_back_without_an_agent_leaves_it_waiting(act, conversation):
 
     assert response.json()["state"] == "waiting"
     assert response.json()["needs_attention"] is True
+    assert _changes(conversation) == ["taken_over", "handed_back"]

@@ -282,3 +282,22 @@ def test_a_read_mark_must_point_into_the_conversation(api, cast, contact, line):
     assert response.status_code == 400
     assert response.json()["detail"] == "That message is not part of this conversation."
     assert not Note.objects.exists()
+
+
+def test_the_conversation_view_costs_the_same_queries_for_a_longer_thread(
+    api, cast, contact, line, django_assert_max_num_queries
+):
+    conversation = make_conversation(contact, line)
+    add_text(conversation, "Hi")
+    inbox.add_note(conversation, cast.admin, "First note")
+    url = f"{LIST}{conversation.pk}/"
+    api.force_login(cast.agent)
+    api.get(url)
+    with django_assert_max_num_queries(100) as few:
+        assert len(api.get(url).json()["thread"]) == 2
+    for n in range(5):
+        add_text(conversation, f"Text {n}", inbound=n % 2 == 0)
+        inbox.add_note(conversation, cast.operator, f"Note {n}")
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(api.get(url).json()["thread"]) == 12
