@@ -22,6 +22,7 @@ from conversations.sending import send_sms
 from conversations.state import update_conversation
 from thoughtflow.errors import Conflict, ThoughtflowError
 from thoughtflow.models import Membership, User
+from workflows.agent.runtime import resume_after_person
 from workflows.engine.runs import resolve_handoff
 from workflows.models import Handoff, Run, Step
 
@@ -137,8 +138,9 @@ def hand_back(conversation: Conversation) -> Conversation:
     """Let the agent carry on; it reads the people's texts in its history.
 
     With an agent step still waiting for the contact the conversation is
-    the agent's again and no longer needs attention; without one it only
-    waits, flagged as before.
+    the agent's again and no longer needs attention, and the agent answers
+    texts nobody answered meanwhile; without one it only waits, flagged as
+    before.
     """
     with transaction.atomic():
         conversation = _locked(conversation.pk)
@@ -155,6 +157,11 @@ def hand_back(conversation: Conversation) -> Conversation:
             update_conversation(
                 conversation.pk, "handed_back", state=Conversation.State.WAITING
             )
+
+    # After the commit: the agent locks its step before the conversation,
+    # so taking the step's lock while holding the conversation's could
+    # deadlock with a turn about to send.
+    resume_after_person(conversation.contact)
     return _fresh(conversation)
 
 

@@ -508,9 +508,43 @@ def _wake_soon(step_id: int) -> Callable[[], None]:
     return lambda: enqueue("workflows.tasks.execute_step", step_id)
 
 
-def wake_for_reply(contact: Contact) -> Step | None:
-    """A text arrived: make the contact's waiting agent step due now."""
-    step = (
+def resume_after_person(contact: Contact) -> Step | None:
+    """A person handed the conversation back: answer what they left open.
+
+    Texts that arrived while the person had the conversation were marked
+    seen without an answer. Those after the last reply anyone sent become
+    the agent's next burst; with none, the agent waits for the next text.
+    """
+    with transaction.atomic():
+        step = _waiting_step(contact)
+        step = _lock(step.pk) if step else None
+        if step is None:
+            return None
+        answered = (
+            Message.objects.filter(
+                contact=contact,
+                direction=Message.Direction.OUTBOUND,
+                author__in=(Message.Author.AGENT, Message.Author.USER),
+            )
+            .exclude(status__in=UNSEEN_STATUSES)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+        ) or 0
+        state = dict(step.output)
+        after = answered or state["seen_id"]
+        if not _unanswered(contact, after):
+            return step
+        state["seen_id"] = after
+        step.output = state
+        step.due_at = timezone.now()
+        step.save(update_fields=["output", "due_at", "claimed_until"])
+        transaction.on_commit(_wake_soon(step.pk))
+    return step
+
+
+def _waiting_step(contact: Contact) -> Step | None:
+    return (
         Step.objects.filter(
             run__contact=contact,
             kind="agent_sms",
@@ -520,6 +554,11 @@ def wake_for_reply(contact: Contact) -> Step | None:
         .order_by("-id")
         .first()
     )
+
+
+def wake_for_reply(contact: Contact) -> Step | None:
+    """A text arrived: make the contact's waiting agent step due now."""
+    step = _waiting_step(contact)
     if step is None:
         return None
     Step.objects.filter(pk=step.pk, status=Step.Status.WAITING).update(

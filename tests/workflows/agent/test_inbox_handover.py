@@ -78,3 +78,37 @@ def test_after_a_hand_back_the_agent_answers_knowing_what_the_person_said(
     assert {"role": "assistant", "content": "Yes, behind the building."} in history
     assert history[-1] == {"role": "user", "content": "Thanks, and yes I'll come"}
     assert _agent_texts(customer)[-1] == "Great, see you at 10am!"
+
+
+def test_after_a_hand_back_the_agent_answers_a_text_left_unanswered(
+    cast, customer, started, script, text_in, settle, django_capture_on_commit_callbacks
+):
+    conversation = _conversation(customer)
+    inbox.take_over(conversation, cast.agent)
+    text_in(customer, "Is parking free?")
+    script.say("Yes, free parking behind the building.")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        inbox.hand_back(conversation)
+    settle()
+
+    assert script.seen[0]["messages"][-1] == {
+        "role": "user",
+        "content": "Is parking free?",
+    }
+    assert _agent_texts(customer)[-1] == "Yes, free parking behind the building."
+
+
+def test_a_hand_back_with_everything_answered_waits_for_the_next_text(
+    cast, customer, started, script, text_in, settle, django_capture_on_commit_callbacks
+):
+    conversation = _conversation(customer)
+    inbox.take_over(conversation, cast.agent)
+    text_in(customer, "Is parking free?")
+    inbox.reply(conversation, cast.agent, "Yes, behind the building.")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        inbox.hand_back(conversation)
+    settle()
+
+    assert script.seen == [], "the person answered: nothing for the agent to do"
