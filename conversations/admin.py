@@ -14,6 +14,7 @@ from conversations.models import (
     GlobalSuppression,
     Message,
     MessagingSettings,
+    Note,
     RecipientState,
     Suppression,
 )
@@ -90,6 +91,15 @@ class MessageAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["direction", "status", "purpose", "block_reason"]
     search_fields = ["twilio_sid", "contact__phone"]
+
+
+@admin.register(Note)
+class NoteAdmin(ReadOnlyAdmin):
+    """The inbox's private notes, for review; they are written in the inbox."""
+
+    list_display = ["created_at", "conversation", "author", "body"]
+    search_fields = ["body", "conversation__contact__phone"]
+    list_select_related = ["conversation__contact", "conversation__sender", "author"]
 
 
 @admin.register(RecipientState)

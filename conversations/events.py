@@ -27,7 +27,7 @@ from typing import Any
 
 from django.db import transaction
 
-from conversations.models import Conversation, Event, EventCounter, Message
+from conversations.models import Conversation, Event, EventCounter, Message, Note
 from thoughtflow.layer import send_to_groups
 
 logger = logging.getLogger(__name__)
@@ -223,6 +223,24 @@ def handoff_requested(
     )
 
 
+def note_created(note: Note) -> Event:
+    return record(
+        note.workspace_id,
+        Event.Kind.NOTE_CREATED,
+        {"note": note_payload(note)},
+        conversation_id=note.conversation_id,
+    )
+
+
+def note_payload(note: Note) -> dict[str, Any]:
+    return {
+        "id": note.pk,
+        "author_user_id": note.author_id,
+        "body": note.body,
+        "created_at": note.created_at.isoformat(),
+    }
+
+
 def message_payload(message: Message) -> dict[str, Any]:
     """What a thread needs to show a message; the body is plain text."""
     return {
@@ -248,5 +266,10 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
         "needs_attention": conversation.needs_attention,
         "closed_at": (
             conversation.closed_at.isoformat() if conversation.closed_at else None
+        ),
+        "snoozed_until": (
+            conversation.snoozed_until.isoformat()
+            if conversation.snoozed_until
+            else None
         ),
     }

@@ -159,6 +159,13 @@ def _record_message(
         where=Q(state=Conversation.State.CLOSED),
         state=Conversation.State.WAITING,
     )
+    # A reply is what a snooze waits for: the conversation is back in view.
+    update_conversation(
+        conversation.pk,
+        "unsnoozed",
+        where=Q(snoozed_until__isnull=False),
+        snoozed_until=None,
+    )
     record_activity(
         contact,
         Activity.Kind.MESSAGE,

@@ -114,6 +114,8 @@ class Conversation(WorkspaceOwned):
     )
     needs_attention = models.BooleanField(default=False)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    # Hidden from the inbox's open views until then; an inbound text clears it.
+    snoozed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -242,6 +244,46 @@ class Message(WorkspaceOwned):
     def add_history(self, status: str, **details: Any) -> None:
         entry = {"status": status, "at": timezone.now().isoformat(), **details}
         self.status_history = [*self.status_history, entry]
+
+
+class Note(WorkspaceOwned):
+    """A private remark in a conversation, for the team only: never texted."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="notes"
+    )
+    author = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk} in conversation {self.conversation_id}"
+
+
+class ReadState(WorkspaceOwned):
+    """How far one person has read one conversation, for unread counts."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="read_states"
+    )
+    last_read_message_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "conversation"], name="read_state_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"User {self.user_id} read to message {self.last_read_message_id}"
 
 
 class InboundWebhook(WorkspaceOwned):
@@ -412,6 +454,7 @@ class Event(WorkspaceOwned):
         MESSAGE_STATUS = "message.status", "Message status"
         CONVERSATION_UPDATED = "conversation.updated", "Conversation updated"
         HANDOFF_REQUESTED = "handoff.requested", "Handoff requested"
+        NOTE_CREATED = "note.created", "Note created"
 
     seq = models.BigIntegerField(null=True, blank=True)
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -5,8 +5,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 
+from conversations.inbox import add_note
 from conversations.models import Consent, ConsentRecord, RecipientState, Suppression
 from integrations.twilio.models import CarrierAccount
+from tests.conversations.inbox import make_conversation
 from tests.factories import PASSWORD, make_contact
 from tests.messaging import AUTH_TOKEN
 
@@ -104,3 +106,17 @@ def test_outsider_sees_no_numbers_or_suppressions_of_other_workspaces(cast, send
 
     assert list(numbers.context["cl"].queryset) == []
     assert list(suppressions.context["cl"].queryset) == []
+
+
+def test_notes_are_listed_only_to_their_workspace(cast, sender, contact):
+    add_note(make_conversation(contact, sender), cast.agent, "Prefers mornings")
+    own, outsider = Client(), Client()
+    own.login(username="ada", password=PASSWORD)
+    outsider.login(username="oscar", password=PASSWORD)
+
+    listed = own.get("/admin/conversations/note/")
+    hidden = outsider.get("/admin/conversations/note/")
+
+    assert [note.body for note in listed.context["cl"].queryset] == ["Prefers mornings"]
+    assert list(hidden.context["cl"].queryset) == []
+    assert b"Prefers mornings" in listed.content

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from conversations.views import segments
+from conversations.views import InboxConversationViewSet, segments
 from integrations.crm.views import ContactViewSet, DealViewSet
 from thoughtflow.api.views import ApiKeyViewSet, MembershipViewSet, WorkspaceViewSet
 from workflows.views import (
@@ -23,6 +23,9 @@ router.register("workflows", WorkflowViewSet, basename="workflow")
 router.register("runs", RunViewSet, basename="run")
 router.register("handoffs", HandoffViewSet, basename="handoff")
 router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register(
+    "inbox/conversations", InboxConversationViewSet, basename="inbox-conversation"
+)
 
 urlpatterns = [
     *router.urls,

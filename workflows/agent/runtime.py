@@ -158,7 +158,8 @@ def wake(step_id: int) -> str:
         if _opted_out(contact):
             _end(step, Done("opted_out", {**state, "reason": "The contact opted out."}))
             return "opted_out"
-        conversation = Conversation.objects.get(pk=state["conversation_id"])
+        # Locked so a reminder sent below cannot cross a take-over.
+        conversation = _lock_conversation(state["conversation_id"])
         burst = _unanswered(contact, state["seen_id"])
         if conversation.state == Conversation.State.HUMAN_ACTIVE:
             # A person has the conversation: the agent keeps quiet.
@@ -212,6 +213,20 @@ def _apply(
 ) -> str:
     """Send the turn's reply and act on its tool calls; wait or finish."""
     contact = step.run.contact
+    # A person may have taken the conversation while the model was thinking.
+    # Its row lock orders this turn against the take-over: either the
+    # take-over commits first and is seen here, or it waits for this reply.
+    if (
+        _lock_conversation(state["conversation_id"]).state
+        == Conversation.State.HUMAN_ACTIVE
+    ):
+        _record_turn(step.pk, step, turn, AgentTurn.Status.SUPERSEDED, burst)
+        state.pop("token", None)
+        if burst:
+            state["seen_id"] = burst[-1].pk
+        _wait_again(step, config, state)
+        return "human_active"
+
     number = state["turns"] + 1
     state.pop("token", None)
     state.update(opening=False, refolds=0, turns=number, reminders_sent=0)
@@ -485,13 +500,51 @@ def _lock(step_id: int) -> Step | None:
     return step
 
 
+def _lock_conversation(conversation_id: int) -> Conversation:
+    return Conversation.objects.select_for_update(of=("self",)).get(pk=conversation_id)
+
+
 def _wake_soon(step_id: int) -> Callable[[], None]:
     return lambda: enqueue("workflows.tasks.execute_step", step_id)
 
 
-def wake_for_reply(contact: Contact) -> Step | None:
-    """A text arrived: make the contact's waiting agent step due now."""
-    step = (
+def resume_after_person(contact: Contact) -> Step | None:
+    """A person handed the conversation back: answer what they left open.
+
+    Texts that arrived while the person had the conversation were marked
+    seen without an answer. Those after the last reply anyone sent become
+    the agent's next burst; with none, the agent waits for the next text.
+    """
+    with transaction.atomic():
+        step = _waiting_step(contact)
+        step = _lock(step.pk) if step else None
+        if step is None:
+            return None
+        answered = (
+            Message.objects.filter(
+                contact=contact,
+                direction=Message.Direction.OUTBOUND,
+                author__in=(Message.Author.AGENT, Message.Author.USER),
+            )
+            .exclude(status__in=UNSEEN_STATUSES)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+        ) or 0
+        state = dict(step.output)
+        after = answered or state["seen_id"]
+        if not _unanswered(contact, after):
+            return step
+        state["seen_id"] = after
+        step.output = state
+        step.due_at = timezone.now()
+        step.save(update_fields=["output", "due_at", "claimed_until"])
+        transaction.on_commit(_wake_soon(step.pk))
+    return step
+
+
+def _waiting_step(contact: Contact) -> Step | None:
+    return (
         Step.objects.filter(
             run__contact=contact,
             kind="agent_sms",
@@ -501,6 +554,11 @@ def wake_for_reply(contact: Contact) -> Step | None:
         .order_by("-id")
         .first()
     )
+
+
+def wake_for_reply(contact: Contact) -> Step | None:
+    """A text arrived: make the contact's waiting agent step due now."""
+    step = _waiting_step(contact)
     if step is None:
         return None
     Step.objects.filter(pk=step.pk, status=Step.Status.WAITING).update(
