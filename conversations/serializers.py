@@ -174,6 +174,19 @@ class ThreadItemSerializer(serializers.Serializer):
     note = NoteSerializer(required=False)
 
 
+# The conversation's own columns in the panel; the view gathers the rest.
+PANEL_ROW_FIELDS = (
+    "id",
+    "state",
+    "assignee",
+    "needs_attention",
+    "snoozed_until",
+    "last_message_at",
+    "created_at",
+    "closed_at",
+)
+
+
 class ConversationPanelSerializer(serializers.ModelSerializer):
     contact = ContactPanelSerializer(read_only=True)
     assignee = PersonSerializer(read_only=True, allow_null=True)
@@ -184,21 +197,7 @@ class ConversationPanelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Conversation
-        fields = [
-            "id",
-            "state",
-            "assignee",
-            "needs_attention",
-            "snoozed_until",
-            "last_message_at",
-            "created_at",
-            "closed_at",
-            "contact",
-            "handoff",
-            "run",
-            "agent",
-            "thread",
-        ]
+        fields = [*PANEL_ROW_FIELDS, "contact", "handoff", "run", "agent", "thread"]
 
 
 class ReplySerializer(serializers.Serializer):

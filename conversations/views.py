@@ -12,6 +12,7 @@ from conversations import inbox, listing
 from conversations.encoding import count_segments
 from conversations.models import Conversation
 from conversations.serializers import (
+    PANEL_ROW_FIELDS,
     AssignSerializer,
     ConversationPanelSerializer,
     InboxRowSerializer,
@@ -182,19 +183,6 @@ class InboxConversationViewSet(
             )
         state = inbox.mark_read(conversation, user, data["message"])
         return Response(ReadStateSerializer(state).data)
-
-
-# The conversation's own columns in the panel; the rest is gathered below.
-PANEL_ROW_FIELDS = (
-    "id",
-    "state",
-    "assignee",
-    "needs_attention",
-    "snoozed_until",
-    "last_message_at",
-    "created_at",
-    "closed_at",
-)
 
 
 def _panel(conversation: Conversation) -> dict[str, Any]:
