@@ -22,9 +22,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from conversations.models import Conversation, Message, Note, ReadState
+from conversations.models import Conversation, Event, Message, Note, ReadState
 from thoughtflow.models import User
-from workflows.models import Run
+from workflows.models import Run, Step
 
 VIEWS = ("needs_human", "mine", "unassigned", "open", "snoozed", "resolved")
 # Outbound texts that answer the contact: written by the agent or a person,
@@ -132,8 +132,33 @@ def _matching(q: str) -> Q:
     return matches
 
 
+# Changes of a conversation the thread shows; "flagged" is left out because
+# the handoff request beside it says why.
+SHOWN_CHANGES = (
+    "taken_over",
+    "assigned",
+    "handed_back",
+    "resolved",
+    "reopened",
+    "snoozed",
+    "unsnoozed",
+    "opted_out",
+    "agent_started",
+    "agent_finished",
+)
+# Workflow steps that did something worth a line in the thread.
+SHOWN_STEP_STATUSES = (Step.Status.SUCCEEDED, Step.Status.FAILED)
+MAX_STEPS_SHOWN = 200
+
+
 def thread(conversation: Conversation) -> list[dict[str, Any]]:
-    """The conversation's messages and notes in one list, oldest first."""
+    """Messages, notes and what happened around them, oldest first.
+
+    Besides texts and notes the thread shows activity: changes of the
+    conversation (taken over, handed back, opted out, ...), handoff requests
+    with their reason, and the contact's workflow steps that finished since
+    the conversation began.
+    """
     messages = conversation.messages.select_related("author_user")
     notes = conversation.notes.select_related("author")
     items = [
@@ -141,7 +166,83 @@ def thread(conversation: Conversation) -> list[dict[str, Any]]:
         for message in messages
     ]
     items += [{"kind": "note", "note": note, "at": note.created_at} for note in notes]
-    return sorted(items, key=lambda item: (item["at"], item["kind"] == "note"))
+    items += [
+        {"kind": "activity", "activity": activity, "at": activity["at"]}
+        for activity in _activity(conversation)
+    ]
+    order = {"message": 0, "note": 1, "activity": 2}
+    return sorted(items, key=lambda item: (item["at"], order[item["kind"]]))
+
+
+def _activity(conversation: Conversation) -> list[dict[str, Any]]:
+    events = list(
+        conversation.events.filter(
+            Q(kind=Event.Kind.HANDOFF_REQUESTED)
+            | Q(
+                kind=Event.Kind.CONVERSATION_UPDATED,
+                payload__change__in=SHOWN_CHANGES,
+            )
+        ).order_by("id")
+    )
+    assignee_ids = {
+        event.payload["conversation"].get("assignee_id")
+        for event in events
+        if event.kind == Event.Kind.CONVERSATION_UPDATED
+    }
+    people = User.objects.in_bulk([pk for pk in assignee_ids if pk is not None])
+
+    activity: list[dict[str, Any]] = []
+    for event in events:
+        if event.kind == Event.Kind.HANDOFF_REQUESTED:
+            activity.append(
+                _activity_item(
+                    "handoff", event.created_at, reason=event.payload.get("reason")
+                )
+            )
+            continue
+        state = event.payload["conversation"]
+        activity.append(
+            _activity_item(
+                "change",
+                event.created_at,
+                change=event.payload["change"],
+                assignee=people.get(state.get("assignee_id")),
+                snoozed_until=state.get("snoozed_until"),
+            )
+        )
+
+    steps = (
+        Step.objects.filter(
+            run__contact_id=conversation.contact_id,
+            status__in=SHOWN_STEP_STATUSES,
+            finished_at__gte=conversation.created_at,
+        )
+        .exclude(kind="trigger")
+        .select_related("run__workflow")
+        .order_by("-finished_at", "-id")[:MAX_STEPS_SHOWN]
+    )
+    activity += [
+        _activity_item(
+            "step",
+            step.finished_at,
+            step={
+                "node_id": step.node_id,
+                "kind": step.kind,
+                "status": step.status,
+                "port": step.port,
+                "workflow": step.run.workflow.name,
+                "run_id": step.run_id,
+            },
+        )
+        for step in steps
+    ]
+    return activity
+
+
+def _activity_item(type_: str, at: Any, **fields: Any) -> dict[str, Any]:
+    """An activity with every field present; those not given are None."""
+    empty = dict.fromkeys(("change", "assignee", "snoozed_until", "reason", "step"))
+    return {"type": type_, "at": at, **empty, **fields}
 
 
 def latest_run(conversation: Conversation) -> Run | None:

@@ -165,13 +165,43 @@ class NoteSerializer(serializers.ModelSerializer):
         fields = ["id", "author", "body", "created_at"]
 
 
-class ThreadItemSerializer(serializers.Serializer):
-    """A message or a note; `kind` says which of the two is filled."""
+class StepActivitySerializer(serializers.Serializer):
+    node_id = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    port = serializers.CharField(allow_blank=True)
+    workflow = serializers.CharField()
+    run_id = serializers.IntegerField()
 
-    kind = serializers.ChoiceField(choices=["message", "note"])
+
+class ActivitySerializer(serializers.Serializer):
+    """Something that happened around the texts; `type` says which fields apply
+    (the others are null).
+
+    - `change`: the conversation changed; `change` names how (taken_over,
+      assigned, handed_back, resolved, reopened, snoozed, unsnoozed,
+      opted_out, agent_started, agent_finished), with the assignee and
+      snooze end as they were after it.
+    - `handoff`: someone or something asked for a person, saying why.
+    - `step`: a workflow step about this contact finished.
+    """
+
+    type = serializers.ChoiceField(choices=["change", "handoff", "step"])
+    change = serializers.CharField(allow_null=True)
+    assignee = PersonSerializer(allow_null=True)
+    snoozed_until = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField(allow_null=True, allow_blank=True)
+    step = StepActivitySerializer(allow_null=True)
+
+
+class ThreadItemSerializer(serializers.Serializer):
+    """A message, a note or an activity; `kind` says which one is filled."""
+
+    kind = serializers.ChoiceField(choices=["message", "note", "activity"])
     at = serializers.DateTimeField()
     message = MessageItemSerializer(required=False)
     note = NoteSerializer(required=False)
+    activity = ActivitySerializer(required=False)
 
 
 # The conversation's own columns in the panel; the view gathers the rest.

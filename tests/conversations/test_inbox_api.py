@@ -241,11 +241,54 @@ def test_the_conversation_view_shows_panel_and_thread(api, cast, line, clock):
     assert panel["run"]["current_step"]["node_id"] == "human"
     assert [step["node_id"] for step in panel["run"]["path"]] == ["start", "human"]
     assert panel["agent"] is None
-    assert [item["kind"] for item in panel["thread"]] == ["message", "note"]
-    assert panel["thread"][0]["message"]["body"] == "Can someone call me?"
-    assert panel["thread"][0]["message"]["author"] == "contact"
-    assert panel["thread"][1]["note"]["body"] == "Prefers mornings"
-    assert panel["thread"][1]["note"]["author"]["username"] == "ada"
+    thread = panel["thread"]
+    assert [item["kind"] for item in thread] == ["message", "activity", "note"]
+    assert thread[0]["message"]["body"] == "Can someone call me?"
+    assert thread[0]["message"]["author"] == "contact"
+    assert thread[1]["activity"]["type"] == "handoff"
+    assert thread[1]["activity"]["reason"] == "Call back"
+    assert thread[2]["note"]["body"] == "Prefers mornings"
+    assert thread[2]["note"]["author"]["username"] == "ada"
+
+
+def test_the_thread_shows_what_happened_around_the_texts(
+    api, cast, contact, line, clock
+):
+    conversation = make_conversation(contact, line)
+    add_text(conversation, "Can a person help?")
+    workflow = make_workflow(
+        cast.workspace,
+        [
+            webhook_trigger(),
+            node("tag", "crm_update", add_tags=["asked"]),
+            node("human", "human_handoff", note="Wants a person", outcomes=["done"]),
+            node("bye", "end", result="done"),
+        ],
+        [
+            edge("start", "next", "tag"),
+            edge("tag", "next", "human"),
+            edge("human", "done", "bye"),
+        ],
+    )
+    start_run(workflow, contact, {})
+    run_queued_tasks()
+    clock["now"] += datetime.timedelta(seconds=1)
+    inbox.take_over(conversation, cast.agent)
+    clock["now"] += datetime.timedelta(seconds=1)
+    inbox.hand_back(conversation)
+    api.force_login(cast.agent)
+
+    thread = api.get(f"{LIST}{conversation.pk}/").json()["thread"]
+
+    activity = [item["activity"] for item in thread if item["kind"] == "activity"]
+    assert activity[0]["type"] == "step"
+    assert activity[0]["step"]["node_id"] == "tag"
+    assert activity[0]["step"]["workflow"] == workflow.name
+    assert (activity[1]["type"], activity[1]["reason"]) == ("handoff", "Wants a person")
+    assert activity[2]["change"] == "taken_over"
+    assert activity[2]["assignee"]["username"] == cast.agent.username
+    assert activity[3]["change"] == "handed_back"
+    assert len(activity) == 4
 
 
 @pytest.fixture
