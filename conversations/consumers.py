@@ -12,15 +12,20 @@ See docs/architecture.md, "The inbox". Frames from the browser:
   joined conversation that the user is typing.
 
 Typing and presence are not stored: a dropped connection may lose them.
+
+Every few seconds (INBOX_CATCH_UP_SECONDS) the consumer also reads the
+events a lost push left behind, so a push is only ever a hint.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from conversations.events import (
     conversation_group,
@@ -56,6 +61,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     user: User
     # The last event id sent to the browser; None until it asks to resume.
     last_sent: int | None = None
+    catching_up: asyncio.Task | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -74,8 +80,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             workspace_group(workspace_id), self.channel_name
         )
         await self.accept()
+        self.catching_up = asyncio.create_task(self._catch_up_now_and_then())
 
     async def disconnect(self, code: int) -> None:
+        if self.catching_up is not None:
+            self.catching_up.cancel()
         if self.workspace_id is None:
             return
         for conversation_id in list(self.joined):
@@ -110,6 +119,22 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             self.last_sent = event_id
         else:
             await self._catch_up()
+
+    async def inbox_catch_up(self, message: dict[str, Any]) -> None:
+        if self.last_sent is not None:
+            await self._catch_up()
+
+    async def _catch_up_now_and_then(self) -> None:
+        """Ask this consumer to read missed events, every few seconds.
+
+        A push can be lost, and the in-memory layer never carries one from
+        another process (the worker's, under `make demo`). The request goes
+        through the consumer's own channel so the read takes its turn with
+        live events instead of racing them.
+        """
+        while True:
+            await asyncio.sleep(settings.INBOX_CATCH_UP_SECONDS)
+            await self.channel_layer.send(self.channel_name, {"type": "inbox.catch_up"})
 
     async def inbox_typing(self, message: dict[str, Any]) -> None:
         if message["sender"] != self.channel_name:

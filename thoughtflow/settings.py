@@ -181,6 +181,11 @@ else:
         }
     }
 
+# How often each open inbox reads the events its pushes may have missed.
+# With Redis pushes rarely go missing, so this is a safety net; the
+# in-memory layer never carries the worker's pushes to the web server.
+INBOX_CATCH_UP_SECONDS = 20.0 if REDIS_URL else 1.0
+
 # django-q2 keeps its queue in the same database as everything else, so a
 # task enqueued inside a transaction commits or rolls back with it. The
 # queue is only a wake-up signal: every task re-reads the database and is

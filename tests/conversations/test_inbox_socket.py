@@ -315,3 +315,20 @@ async def test_a_frame_it_does_not_understand_is_answered_with_an_error(world):
     assert (await agnes.receive_json_from(timeout=5))["code"] == "invalid_resume"
     assert (await agnes.receive_json_from(timeout=5))["code"] == "unknown_frame"
     await agnes.disconnect()
+
+
+async def test_events_whose_push_never_came_arrive_all_the_same(world, settings):
+    settings.INBOX_CATCH_UP_SECONDS = 0.1
+    communicator = await resume(world.agnes)
+    await record(world.acme, "one")
+    assert await received_ids(communicator, 1) == [1]
+
+    # Committed by a process whose pushes this server cannot hear: one
+    # event numbered there, one left for whoever numbers next.
+    await database_sync_to_async(_commit_without_pushing)(world.acme, 1)
+    await database_sync_to_async(events.number_pending)(world.acme.pk)
+    await database_sync_to_async(_commit_without_pushing)(world.acme, 1)
+
+    assert await received_ids(communicator, 2) == [2, 3]
+    assert await communicator.receive_nothing(timeout=0.3)
+    await communicator.disconnect()
