@@ -387,7 +387,7 @@ def _summary(port: str, output: dict[str, Any]) -> str:
         fields = ", ".join(f"{k} {v}" for k, v in (output.get("fields") or {}).items())
         text = f"{port}" + (f" ({fields})" if fields else "")
     else:
-        text = f"{port}: {output.get('reason', '')}".strip(": ")
+        text = f"{port}: {output.get('reason', '')}".strip(": ").rstrip(".")
     return f"{text}, after {turns} repl{'y' if turns == 1 else 'ies'}."
 
 

@@ -268,6 +268,22 @@ def test_when_every_model_fails_a_person_takes_over(
     assert len(_texts_to(customer)) == 1, "only the opening was sent"
 
 
+def test_a_handoff_is_summed_up_in_one_sentence(
+    cast, customer, clock, script, text_in, settle
+):
+    run = _start(cast, customer, settle)
+    script.say(
+        "Of course, someone will text you.",
+        ("request_handoff", {"reason": "The contact asked for a person."}),
+    )
+    text_in(customer, "Can I talk to someone?")
+
+    run.refresh_from_db()
+    assert _step(run).output["summary"] == (
+        "handoff: The contact asked for a person, after 1 reply."
+    )
+
+
 def test_a_burst_of_texts_gets_one_answer(
     cast, customer, clock, script, sender, fake_twilio, settle
 ):
