@@ -1,10 +1,11 @@
 from django.urls import path
 
-from conversations import simulator
+from conversations import pages, simulator
 
 app_name = "conversations"
 
 urlpatterns = [
+    path("inbox/", pages.inbox_page, name="inbox"),
     path("simulator/", simulator.simulator_page, name="simulator"),
     path("simulator/api/threads/", simulator.thread_list, name="simulator-threads"),
     path(
