@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 
 // One entry per Django page. The Django tag `{% vite_entry "<name>" %}` looks
 // the entry up in the manifest under `src/pages/<name>/main.tsx`.
-const pages = ['simulator', 'builder', 'editor'];
+const pages = ['simulator', 'builder', 'editor', 'inbox'];
 
 function entryPath(page: string): string {
   return fileURLToPath(new URL(`./src/pages/${page}/main.tsx`, import.meta.url));
