@@ -7,9 +7,11 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from conversations import consumers, events
+from conversations.inbound import store_inbound
 from conversations.models import Conversation, Event
 from tests.factories import make_contact, make_user, make_workspace
-from tests.messaging import make_local_sender
+from tests.messaging import inbound_form, make_local_sender
+from tests.tasks import run_queued_tasks
 from thoughtflow.asgi import application
 from thoughtflow.models import Membership, Role
 from thoughtflow.tenancy import SESSION_KEY
@@ -332,3 +334,27 @@ async def test_events_whose_push_never_came_arrive_all_the_same(world, settings)
     assert await received_ids(communicator, 2) == [2, 3]
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
+
+
+async def test_a_text_arrives_as_the_characters_the_contact_typed(world):
+    body = 'Call me <b>soon</b> & bring "the" <script>alert(1)</script>'
+    communicator = await resume(world.agnes)
+
+    await database_sync_to_async(_text_in)(world.conversation, body)
+
+    frames = []
+    while not any(f["kind"] == "message.created" for f in frames):
+        frames.append(await communicator.receive_json_from(timeout=5))
+    created = next(f for f in frames if f["kind"] == "message.created")
+    assert created["payload"]["message"]["body"] == body
+    await communicator.disconnect()
+
+
+def _text_in(conversation, body):
+    sender = conversation.sender
+    store_inbound(
+        workspace_id=conversation.workspace_id,
+        sender_id=sender.pk,
+        form=inbound_form(sender, conversation.contact.phone, body),
+    )
+    run_queued_tasks()
