@@ -165,7 +165,7 @@ class NoteSerializer(serializers.ModelSerializer):
         fields = ["id", "author", "body", "created_at"]
 
 
-class StepActivitySerializer(serializers.Serializer):
+class ThreadStepSerializer(serializers.Serializer):
     node_id = serializers.CharField()
     kind = serializers.CharField()
     status = serializers.CharField()
@@ -174,7 +174,7 @@ class StepActivitySerializer(serializers.Serializer):
     run_id = serializers.IntegerField()
 
 
-class ActivitySerializer(serializers.Serializer):
+class ThreadActivitySerializer(serializers.Serializer):
     """Something that happened around the texts; `type` says which fields apply
     (the others are null).
 
@@ -191,7 +191,7 @@ class ActivitySerializer(serializers.Serializer):
     assignee = PersonSerializer(allow_null=True)
     snoozed_until = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField(allow_null=True, allow_blank=True)
-    step = StepActivitySerializer(allow_null=True)
+    step = ThreadStepSerializer(allow_null=True)
 
 
 class ThreadItemSerializer(serializers.Serializer):
@@ -201,7 +201,7 @@ class ThreadItemSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     message = MessageItemSerializer(required=False)
     note = NoteSerializer(required=False)
-    activity = ActivitySerializer(required=False)
+    activity = ThreadActivitySerializer(required=False)
 
 
 # The conversation's own columns in the panel; the view gathers the rest.
