@@ -12,7 +12,8 @@ import datetime
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from integrations.crm.models import Contact
@@ -91,6 +92,33 @@ class MessagingSettings(WorkspaceOwned):
         )
 
 
+class Team(WorkspaceOwned):
+    """People of a workspace who take the same conversations.
+
+    A handoff step's queue names a team (workflows/engine/nodes.py): the
+    conversation it flags is given to that team.
+    """
+
+    name = models.CharField(max_length=60)
+    members = models.ManyToManyField(User, blank=True, related_name="teams")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                F("workspace"),
+                Lower("name"),
+                name="team_name_unique_per_workspace",
+                violation_error_message="This workspace already has a team of "
+                "that name. Pick another name, or add the people to that team.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Conversation(WorkspaceOwned):
     """The thread between one contact and one sender."""
 
@@ -111,6 +139,13 @@ class Conversation(WorkspaceOwned):
     )
     assignee = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
     )
     needs_attention = models.BooleanField(default=False)
     last_message_at = models.DateTimeField(null=True, blank=True)

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from conversations import events
-from conversations.models import Conversation
+from conversations.models import Conversation, Team
 
 
 def update_conversation(
@@ -37,11 +37,22 @@ def update_conversation(
 
 
 def flag_for_person(
-    conversation_id: int, workspace_id: int, reason: str, **details: Any
+    conversation_id: int,
+    workspace_id: int,
+    reason: str,
+    *,
+    team: Team | None = None,
+    **details: Any,
 ) -> None:
-    """Put the conversation in the inbox's "needs a human" view, saying why."""
+    """Put the conversation in the inbox's "needs a human" view, saying why.
+
+    A `team` becomes the conversation's team; without one it keeps its own.
+    """
+    fields: dict[str, Any] = {"needs_attention": True}
+    if team is not None:
+        fields["team"] = team
     with transaction.atomic():
-        update_conversation(conversation_id, "flagged", needs_attention=True)
+        update_conversation(conversation_id, "flagged", **fields)
         events.handoff_requested(conversation_id, workspace_id, reason, **details)
 
 
