@@ -321,6 +321,32 @@ class ReadState(WorkspaceOwned):
         return f"User {self.user_id} read to message {self.last_read_message_id}"
 
 
+class AgentPresence(WorkspaceOwned):
+    """One open inbox connection of a person.
+
+    A person is online in the workspace while one of their connections has
+    been seen within `conversations.presence.ONLINE_WINDOW_S`: the browser
+    pings every 30 seconds, so a connection whose server process died goes
+    stale instead of keeping its person online forever.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    channel_name = models.CharField(max_length=200, unique=True)
+    connected_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "agent presence"
+        indexes = [
+            models.Index(
+                fields=["workspace", "last_seen_at"], name="presence_last_seen"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"User {self.user_id} connected as {self.channel_name}"
+
+
 class InboundWebhook(WorkspaceOwned):
     """A carrier's inbound-message request, stored before it is answered.
 
