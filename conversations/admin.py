@@ -45,6 +45,7 @@ class MessagingSettingsAdmin(WorkspaceAdmin):
         "quiet_hours_end",
         "state_rules",
         "max_messages_per_day",
+        "round_robin_assignment",
     ]
 
 

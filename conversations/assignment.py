@@ -1,18 +1,26 @@
-"""Who takes a conversation: the team a handoff names.
+"""Who takes a conversation: the team a handoff names, and the person next
+in turn.
 
 See docs/architecture.md, "The inbox".
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db.models import Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from conversations.models import Team
-from thoughtflow.models import Membership
+from conversations import presence
+from conversations.models import Conversation, MessagingSettings, Team
+from thoughtflow.models import Membership, Role
+
+logger = logging.getLogger(__name__)
+
+# Everyone from agent up works the inbox and may take conversations.
+INBOX_ROLES = [role for role in Role if Role.at_least(role, Role.AGENT)]
 
 
 def find_team(workspace_id: int, queue: str) -> Team | None:
@@ -30,6 +38,68 @@ def find_team(workspace_id: int, queue: str) -> Team | None:
     )
     matches.sort(key=lambda team: team.name.lower() != queue.lower())
     return matches[0] if matches else None
+
+
+def advance_rotation(conversation: Conversation) -> int | None:
+    """Choose who takes the conversation next in turn, and remember it.
+
+    Returns the user id, or None when the workspace does not assign by
+    rotation or nobody who may take it is online. The people in turn are
+    the conversation's team when it has one, else the whole workspace; the
+    one chosen is the first online, by user id, after whoever the same
+    rotation chose last, coming round again after the highest. Call it in
+    the transaction that assigns the conversation, so a rollback also takes
+    back the turn.
+    """
+    # The settings row's lock serialises every rotation of the workspace,
+    # a team's too: two handoffs at once never choose by the same cursor.
+    settings = (
+        MessagingSettings.objects.select_for_update()
+        .filter(workspace_id=conversation.workspace_id, round_robin_assignment=True)
+        .first()
+    )
+    if settings is None:
+        return None
+
+    team = None
+    if conversation.team_id is not None:
+        team = Team.objects.select_for_update().get(pk=conversation.team_id)
+    cursor = team or settings
+    chosen = _next_in_turn(
+        _people_in_turn(conversation.workspace_id, team), cursor.rotation_last_user_id
+    )
+    if chosen is None:
+        logger.debug(
+            "nobody online to take conversation conversation_id=%s team_id=%s",
+            conversation.pk,
+            conversation.team_id,
+        )
+        return None
+
+    cursor.rotation_last_user_id = chosen
+    cursor.save(update_fields=["rotation_last_user"])
+
+    return chosen
+
+
+def _people_in_turn(workspace_id: int, team: Team | None) -> list[int]:
+    """The ids of the people online who may take a conversation, ascending."""
+    people = Membership.objects.for_workspace(workspace_id).filter(
+        role__in=INBOX_ROLES,
+        user__is_active=True,
+        user_id__in=presence.online_user_ids(workspace_id),
+    )
+    if team is not None:
+        people = people.filter(user__teams=team)
+    return sorted(people.values_list("user_id", flat=True))
+
+
+def _next_in_turn(user_ids: list[int], last_id: int | None) -> int | None:
+    if not user_ids:
+        return None
+    if last_id is None:
+        return user_ids[0]
+    return next((user_id for user_id in user_ids if user_id > last_id), user_ids[0])
 
 
 @receiver(post_delete, sender=Membership)

@@ -67,6 +67,23 @@ class MessagingSettings(WorkspaceOwned):
         help_text="A reply within this many minutes of the contact's last text is "
         "conversational: quiet hours and the daily cap do not hold it back.",
     )
+    round_robin_assignment = models.BooleanField(
+        default=False,
+        help_text="Give each conversation flagged for a person, when nobody has "
+        "it, to the next person online in turn: among its team's members if it "
+        "has a team, else among everyone in the workspace. With nobody online it "
+        "stays unassigned.",
+    )
+    # Whom the workspace-wide rotation last chose; the next is the member
+    # online with the next higher user id. Teams keep their own.
+    rotation_last_user = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name_plural = "messaging settings"
@@ -101,6 +118,15 @@ class Team(WorkspaceOwned):
 
     name = models.CharField(max_length=60)
     members = models.ManyToManyField(User, blank=True, related_name="teams")
+    # Whom round-robin assignment last chose among the team's members.
+    rotation_last_user = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
