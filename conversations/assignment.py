@@ -1,5 +1,5 @@
-"""Who takes a conversation: the team a handoff names, and the person next
-in turn.
+"""Who takes a conversation: the team a handoff names, the person next in
+turn, and the people who can work the inbox.
 
 See docs/architecture.md, "The inbox".
 """
@@ -100,6 +100,58 @@ def _next_in_turn(user_ids: list[int], last_id: int | None) -> int | None:
     if last_id is None:
         return user_ids[0]
     return next((user_id for user_id in user_ids if user_id > last_id), user_ids[0])
+
+
+def inbox_people(workspace_id: int) -> dict[str, Any]:
+    """The workspace's people, who of them is online, and its teams.
+
+    Members are sorted by name and teams by name, both without regard to
+    case; a team lists only the ids of people still in the workspace.
+    """
+    memberships = (
+        Membership.objects.for_workspace(workspace_id)
+        .filter(role__in=INBOX_ROLES, user__is_active=True)
+        .select_related("user")
+    )
+    online = presence.online_user_ids(workspace_id)
+    members = [
+        {
+            "id": membership.user_id,
+            "username": membership.user.username,
+            "name": membership.user.get_full_name() or membership.user.username,
+            "role": membership.role,
+            "online": membership.user_id in online,
+        }
+        for membership in memberships
+    ]
+    members.sort(key=lambda member: (member["name"].casefold(), member["id"]))
+
+    return {
+        "round_robin": is_round_robin(workspace_id),
+        "members": members,
+        "teams": _teams(workspace_id, {member["id"] for member in members}),
+    }
+
+
+def is_round_robin(workspace_id: int) -> bool:
+    """Whether the workspace hands flagged conversations out in turn."""
+    return MessagingSettings.objects.filter(
+        workspace_id=workspace_id, round_robin_assignment=True
+    ).exists()
+
+
+def _teams(workspace_id: int, member_ids: set[int]) -> list[dict[str, Any]]:
+    teams = {
+        team.pk: {"id": team.pk, "name": team.name, "members": []}
+        for team in Team.objects.for_workspace(workspace_id)
+    }
+    seats = Team.members.through.objects.filter(team_id__in=teams).order_by("user_id")
+    for team_id, user_id in seats.values_list("team_id", "user_id"):
+        if user_id in member_ids:
+            teams[team_id]["members"].append(user_id)
+    return sorted(
+        teams.values(), key=lambda team: (team["name"].casefold(), team["id"])
+    )
 
 
 @receiver(post_delete, sender=Membership)

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from conversations.models import Conversation, Message, Note, Team
 from conversations.sending import MAX_BODY_CHARS
 from integrations.crm.models import Contact
-from thoughtflow.models import User
+from thoughtflow.models import Role, User
 from workflows.models import Handoff, Run, Step
 
 
@@ -29,6 +29,33 @@ class TeamBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Team
         fields = ["id", "name"]
+
+
+class InboxMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(help_text="Full name, or the username without one.")
+    role = serializers.ChoiceField(choices=Role.choices)
+    online = serializers.BooleanField(help_text="Has the inbox open now.")
+
+
+class InboxTeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    members = serializers.ListField(
+        child=serializers.IntegerField(), help_text="User ids, ascending."
+    )
+
+
+class InboxPeopleSerializer(serializers.Serializer):
+    me = serializers.IntegerField(
+        allow_null=True, help_text="The signed-in user's id; null for an API key."
+    )
+    round_robin = serializers.BooleanField(
+        help_text="Whether flagged conversations go to the people online in turn."
+    )
+    members = InboxMemberSerializer(many=True, help_text="Sorted by name.")
+    teams = InboxTeamSerializer(many=True, help_text="Sorted by name.")
 
 
 class ContactBriefSerializer(serializers.ModelSerializer):

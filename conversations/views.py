@@ -8,13 +8,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from conversations import inbox, listing
+from conversations import assignment, inbox, listing
 from conversations.encoding import count_segments
 from conversations.models import Conversation, Team
 from conversations.serializers import (
     PANEL_ROW_FIELDS,
     AssignSerializer,
     ConversationPanelSerializer,
+    InboxPeopleSerializer,
     InboxRowSerializer,
     MessageItemSerializer,
     NoteInputSerializer,
@@ -26,7 +27,7 @@ from conversations.serializers import (
     SnoozeSerializer,
 )
 from integrations.crm.models import Contact
-from thoughtflow.api.permissions import api_actor
+from thoughtflow.api.permissions import api_actor, workspace_context
 from thoughtflow.api.scoping import WorkspaceScopedViewSet
 from thoughtflow.models import Role, User
 from workflows.models import Run
@@ -58,6 +59,19 @@ def segments(request: Request) -> Response:
     incoming = SegmentRequestSerializer(data=request.data)
     incoming.is_valid(raise_exception=True)
     return Response(count_segments(incoming.validated_data["text"]).to_dict())
+
+
+@extend_schema(responses=InboxPeopleSerializer)
+@api_view(["GET"])
+def inbox_people(request: Request) -> Response:
+    """Who works the inbox: the workspace's people, who is online, its teams."""
+    context = workspace_context(request)
+    # IsWorkspaceMember has already refused requests without one.
+    assert context is not None
+    actor = api_actor(request)
+    people = assignment.inbox_people(context.workspace_id)
+    data = {"me": actor.pk if actor else None, **people}
+    return Response(InboxPeopleSerializer(data).data)
 
 
 class InboxConversationViewSet(
