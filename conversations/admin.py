@@ -73,6 +73,9 @@ class TeamForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         workspace, members = cleaned.get("workspace"), cleaned.get("members")
+        if workspace is None and self.instance.pk is not None:
+            # A saved team's workspace is read-only, so not in the form.
+            workspace = self.instance.workspace
         if workspace is None or not members:
             return cleaned
         member_ids = set(
@@ -101,6 +104,11 @@ class TeamAdmin(WorkspaceAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(member_total=Count("members"))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Conversations of the team's workspace point at it: moved to another
+        # workspace, it would show there and its name would show here.
+        return [] if obj is None else ["workspace"]
 
     @admin.display(description="members", ordering="member_total")
     def member_count(self, team: Any) -> int:

@@ -4,12 +4,19 @@ import pytest
 from django.test import Client
 
 from conversations.models import Team
-from tests.factories import PASSWORD
+from tests.conversations.inbox import make_conversation
+from tests.factories import PASSWORD, make_contact
+from tests.messaging import make_local_sender
 from thoughtflow.models import Membership, Role
 
 pytestmark = pytest.mark.django_db
 
 ADD = "/admin/conversations/team/add/"
+
+
+@pytest.fixture
+def line(cast):
+    return make_local_sender(cast.workspace)
 
 
 def _client(username: str) -> Client:
@@ -93,3 +100,29 @@ def test_another_workspaces_teams_and_people_stay_hidden(cast):
     assert b"agnes" not in add_form.content
     assert refused.status_code == 200
     assert not Team.objects.filter(name="Sneaky").exists()
+
+
+def test_a_team_stays_in_its_workspace(cast, line):
+    # An admin of both workspaces could otherwise move the team, and Acme's
+    # conversations with it.
+    Membership.objects.create(workspace=cast.other, user=cast.admin, role=Role.ADMIN)
+    sales = Team.objects.create(workspace=cast.workspace, name="Sales")
+    make_conversation(make_contact(cast.workspace), line, team=sales)
+    change = f"/admin/conversations/team/{sales.pk}/change/"
+
+    moved = _client("ada").post(
+        change, {"workspace": cast.other.pk, "name": "Sales", "members": []}
+    )
+    outsider_added = _client("ada").post(
+        change, {"name": "Sales", "members": [cast.agent.pk, cast.outsider.pk]}
+    )
+
+    assert moved.status_code == 302
+    sales.refresh_from_db()
+    assert sales.workspace == cast.workspace
+    assert outsider_added.status_code == 200
+    assert outsider_added.context["adminform"].form.errors["members"] == [
+        "Not members of Acme: oscar. Add them under Memberships first, or "
+        "leave them out of the team."
+    ]
+    assert list(sales.members.all()) == []
