@@ -141,6 +141,10 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(message["frame"])
 
     async def inbox_agent_presence(self, message: dict[str, Any]) -> None:
+        # A connection is not told of its own arrival: its pong says so, and
+        # a channel layer may deliver the frame only after that first ping.
+        if message["sender"] == self.channel_name and message["about_me"]:
+            return
         if self.keeps_presence:
             await self.send_json(message["frame"])
 
@@ -202,7 +206,12 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         frame = {"type": "agent_presence", "user": _user_frame(user), "online": online}
         await self.channel_layer.group_send(
             workspace_group(self.workspace_id),
-            {"type": "inbox.agent_presence", "frame": frame},
+            {
+                "type": "inbox.agent_presence",
+                "frame": frame,
+                "sender": self.channel_name,
+                "about_me": user.pk == self.user.pk,
+            },
         )
 
     async def _catch_up(self) -> None:

@@ -5,11 +5,13 @@ import datetime
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
 
 from conversations import presence
+from conversations.events import workspace_group
 from conversations.models import AgentPresence, Event
 from tests.factories import make_user, make_workspace
 from thoughtflow.asgi import application
@@ -194,3 +196,26 @@ async def test_someone_removed_from_the_workspace_is_not_online_there(world):
 
     assert await online_ids(world.acme.pk) == set()
     await arno.disconnect()
+
+
+async def test_a_connection_is_not_told_of_its_own_arrival(world):
+    agnes = await connect(world.agnes)
+    await ping(agnes)
+    channel = await database_sync_to_async(
+        AgentPresence.objects.values_list("channel_name", flat=True).get
+    )(user=world.agnes)
+
+    # A channel layer such as Redis may deliver the announcement of her
+    # arrival only after her first ping has been answered.
+    await get_channel_layer().group_send(
+        workspace_group(world.acme.pk),
+        {
+            "type": "inbox.agent_presence",
+            "frame": presence_frame(world.agnes, True),
+            "sender": channel,
+            "about_me": True,
+        },
+    )
+
+    assert await agnes.receive_nothing(timeout=0.2)
+    await agnes.disconnect()
