@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from conversations.consent import lock_recipient_state, record_opt_in, record_opt_out
@@ -17,10 +17,12 @@ from conversations.models import (
     Note,
     RecipientState,
     Suppression,
+    Team,
 )
 from conversations.suppression import import_suppressions
 from integrations.crm.phones import InvalidPhoneNumber, to_e164
 from thoughtflow.admin import CsvImportAdmin, WorkspaceAdmin
+from thoughtflow.models import Membership
 from thoughtflow.tenancy import acting_user
 
 
@@ -43,6 +45,7 @@ class MessagingSettingsAdmin(WorkspaceAdmin):
         "quiet_hours_end",
         "state_rules",
         "max_messages_per_day",
+        "round_robin_assignment",
     ]
 
 
@@ -62,14 +65,77 @@ class MessageInline(admin.TabularInline):
     can_delete = False
 
 
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["workspace", "name", "members"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        workspace, members = cleaned.get("workspace"), cleaned.get("members")
+        if workspace is None and self.instance.pk is not None:
+            # A saved team's workspace is read-only, so not in the form.
+            workspace = self.instance.workspace
+        if workspace is None or not members:
+            return cleaned
+        member_ids = set(
+            Membership.objects.for_workspace(workspace).values_list(
+                "user_id", flat=True
+            )
+        )
+        outside = sorted(user.username for user in members if user.pk not in member_ids)
+        if outside:
+            self.add_error(
+                "members",
+                f"Not members of {workspace}: {', '.join(outside)}. Add them "
+                "under Memberships first, or leave them out of the team.",
+            )
+        return cleaned
+
+
+@admin.register(Team)
+class TeamAdmin(WorkspaceAdmin):
+    """Teams take the conversations a handoff step's queue names."""
+
+    form = TeamForm
+    list_display = ["name", "workspace", "member_count", "created_at"]
+    search_fields = ["name"]
+    filter_horizontal = ["members"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(member_total=Count("members"))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Conversations of the team's workspace point at it: moved to another
+        # workspace, it would show there and its name would show here.
+        return [] if obj is None else ["workspace"]
+
+    @admin.display(description="members", ordering="member_total")
+    def member_count(self, team: Any) -> int:
+        return team.member_total
+
+
 @admin.register(Conversation)
 class ConversationAdmin(WorkspaceAdmin):
-    list_display = ["contact", "sender", "state", "needs_attention", "last_message_at"]
-    list_filter = ["state", "needs_attention"]
+    list_display = [
+        "contact",
+        "sender",
+        "state",
+        "team",
+        "needs_attention",
+        "last_message_at",
+    ]
+    list_filter = [
+        "state",
+        ("team", admin.RelatedOnlyFieldListFilter),
+        "needs_attention",
+    ]
     search_fields = ["contact__phone", "contact__first_name", "contact__last_name"]
+    # The team changes through the inbox, which tells open inboxes about it.
     readonly_fields = [
         "contact",
         "sender",
+        "team",
         "last_message_at",
         "created_at",
         "closed_at",

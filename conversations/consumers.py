@@ -10,8 +10,15 @@ See docs/architecture.md, "The inbox". Frames from the browser:
   looking at a conversation of the workspace, or no longer.
 - `{"type": "typing", "conversation": <id>}` tells the others looking at a
   joined conversation that the user is typing.
+- `{"type": "ping"}`, every 30 seconds, keeps the user online and is
+  answered `{"type": "pong", "online": [<user id>, ...]}`, the members
+  online now.
 
-Typing and presence are not stored: a dropped connection may lose them.
+Who is online in the workspace is stored (conversations/presence.py); a
+connection that has pinged hears `{"type": "agent_presence", "user": ...,
+"online": <bool>}` when someone comes online or goes offline. Those
+frames, typing and who looks at a conversation are not stored: a dropped
+connection may lose them.
 
 Every few seconds (INBOX_CATCH_UP_SECONDS) the consumer also reads the
 events a lost push left behind, so a push is only ever a hint.
@@ -27,6 +34,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
+from conversations import presence
 from conversations.events import (
     conversation_group,
     events_after,
@@ -62,6 +70,9 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     # The last event id sent to the browser; None until it asks to resume.
     last_sent: int | None = None
     catching_up: asyncio.Task | None = None
+    # Whether the browser pings. Only those hear who comes and goes: a
+    # client that does not keep presence gets no frames it cannot read.
+    keeps_presence = False
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -79,6 +90,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(
             workspace_group(workspace_id), self.channel_name
         )
+        came_online = await database_sync_to_async(presence.connect)(
+            workspace_id, user.pk, self.channel_name
+        )
+        if came_online:
+            await self._announce(user, online=True)
         await self.accept()
         self.catching_up = asyncio.create_task(self._catch_up_now_and_then())
 
@@ -89,6 +105,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             return
         for conversation_id in list(self.joined):
             await self._leave(conversation_id)
+        went_offline = await database_sync_to_async(presence.disconnect)(
+            self.workspace_id, self.user.pk, self.channel_name
+        )
+        if went_offline:
+            await self._announce(self.user, online=False)
         await self.channel_layer.group_discard(
             workspace_group(self.workspace_id), self.channel_name
         )
@@ -97,6 +118,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "resume":
             await self._resume(content.get("after", 0))
+        elif kind == "ping":
+            await self._ping()
         elif kind in ("join", "leave", "typing"):
             conversation_id = content.get("conversation")
             if isinstance(conversation_id, bool) or not isinstance(
@@ -107,7 +130,9 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self._conversation_frame(kind, conversation_id)
         else:
             logger.warning("inbox frame not understood type=%s", str(kind)[:40])
-            await self._error("unknown_frame", "Send resume, join, leave or typing.")
+            await self._error(
+                "unknown_frame", "Send resume, ping, join, leave or typing."
+            )
 
     async def inbox_event(self, message: dict[str, Any]) -> None:
         """Forward a live event, or fill the gap before it from the database."""
@@ -138,6 +163,14 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     async def inbox_typing(self, message: dict[str, Any]) -> None:
         if message["sender"] != self.channel_name:
+            await self.send_json(message["frame"])
+
+    async def inbox_agent_presence(self, message: dict[str, Any]) -> None:
+        # A connection is not told of its own arrival: its pong says so, and
+        # a channel layer may deliver the frame only after that first ping.
+        if message["sender"] == self.channel_name and message["about_me"]:
+            return
+        if self.keeps_presence:
             await self.send_json(message["frame"])
 
     async def inbox_presence(self, message: dict[str, Any]) -> None:
@@ -172,6 +205,39 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             return
         self.last_sent = after
         await self._catch_up()
+
+    async def _ping(self) -> None:
+        """Keep the user online, say who else is, and sweep stale connections.
+
+        Every open inbox pings, so connections a killed server left behind
+        are noticed within a ping of going stale.
+        """
+        assert self.workspace_id is not None
+        self.keeps_presence = True
+        came_back = await database_sync_to_async(presence.refresh)(
+            self.workspace_id, self.user.pk, self.channel_name
+        )
+        if came_back:
+            await self._announce(self.user, online=True)
+        for user in await database_sync_to_async(presence.sweep)(self.workspace_id):
+            await self._announce(user, online=False)
+        online = await database_sync_to_async(presence.online_user_ids)(
+            self.workspace_id
+        )
+        await self.send_json({"type": "pong", "online": sorted(online)})
+
+    async def _announce(self, user: User, online: bool) -> None:
+        assert self.workspace_id is not None
+        frame = {"type": "agent_presence", "user": _user_frame(user), "online": online}
+        await self.channel_layer.group_send(
+            workspace_group(self.workspace_id),
+            {
+                "type": "inbox.agent_presence",
+                "frame": frame,
+                "sender": self.channel_name,
+                "about_me": user.pk == self.user.pk,
+            },
+        )
 
     async def _catch_up(self) -> None:
         """Send every stored event after the last one sent, in order."""

@@ -263,6 +263,7 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
         "contact_id": conversation.contact_id,
         "state": conversation.state,
         "assignee_id": conversation.assignee_id,
+        "team_id": conversation.team_id,
         "needs_attention": conversation.needs_attention,
         "closed_at": (
             conversation.closed_at.isoformat() if conversation.closed_at else None

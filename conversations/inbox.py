@@ -9,15 +9,16 @@ through `update_conversation`, which records the inbox event.
 from __future__ import annotations
 
 import datetime
+import enum
 import logging
-from typing import Any
+from typing import Any, Final
 
 from django.db import transaction
 from django.utils import timezone
 
 from conversations import events
 from conversations.compliance import BLOCK_EXPLANATIONS
-from conversations.models import Conversation, Message, Note, ReadState
+from conversations.models import Conversation, Message, Note, ReadState, Team
 from conversations.sending import send_sms
 from conversations.state import update_conversation
 from thoughtflow.errors import Conflict, ThoughtflowError
@@ -48,6 +49,23 @@ class NotAMember(ThoughtflowError):
         "That person is not a member of this workspace. Add them under "
         "Members first, then assign again."
     )
+
+
+class UnknownTeam(ThoughtflowError):
+    code = "unknown_team"
+    message = (
+        "That team is not in this workspace. Pick one of its teams, or create "
+        "the team under Teams in the admin, then assign again."
+    )
+
+
+class Keep(enum.Enum):
+    """Leave a field as it is, where None would mean "nobody"."""
+
+    KEEP = "keep"
+
+
+KEEP: Final = Keep.KEEP
 
 
 class NoHandoff(ThoughtflowError):
@@ -118,20 +136,37 @@ def add_note(conversation: Conversation, user: User | None, body: str) -> Note:
     return note
 
 
-def assign(conversation: Conversation, user: User | None) -> Conversation:
-    """Assign the conversation to a member of its workspace, or to nobody."""
-    is_member = (
-        Membership.objects.for_workspace(conversation.workspace_id)
-        .filter(user=user)
-        .exists()
-    )
-    if user is not None and not is_member:
-        raise NotAMember()
+def assign(
+    conversation: Conversation,
+    user: User | Keep | None = KEEP,
+    team: Team | Keep | None = KEEP,
+) -> Conversation:
+    """Give the conversation to a member, to a team, or both; None to nobody.
+
+    What is left out stays as it was. Raises `NotAMember` for a person and
+    `UnknownTeam` for a team outside the conversation's workspace. The
+    member need not be in the team.
+    """
+    fields: dict[str, Any] = {}
+    if user is not KEEP:
+        if user is not None and not _is_member(conversation.workspace_id, user):
+            raise NotAMember()
+        fields["assignee"] = user
+    if team is not KEEP:
+        if team is not None and team.workspace_id != conversation.workspace_id:
+            raise UnknownTeam()
+        fields["team"] = team
+    if not fields:
+        return conversation
 
     with transaction.atomic():
         conversation = _locked(conversation.pk)
-        update_conversation(conversation.pk, "assigned", assignee=user)
+        update_conversation(conversation.pk, "assigned", **fields)
     return _fresh(conversation)
+
+
+def _is_member(workspace_id: int, user: User) -> bool:
+    return Membership.objects.for_workspace(workspace_id).filter(user=user).exists()
 
 
 def hand_back(conversation: Conversation) -> Conversation:

@@ -34,10 +34,19 @@ UNSENT_STATUSES = (Message.Status.BLOCKED, Message.Status.CANCELED)
 
 
 def inbox_rows(
-    conversations: QuerySet[Conversation], user: User | None, view: str, q: str
+    conversations: QuerySet[Conversation],
+    user: User | None,
+    view: str,
+    q: str,
+    team_id: int | None = None,
 ) -> QuerySet[Conversation]:
-    """Narrow the workspace's conversations to one inbox view and search."""
+    """Narrow the workspace's conversations to one inbox view and search.
+
+    With `team_id`, only that team's conversations are left.
+    """
     rows = _in_view(conversations, user, view)
+    if team_id is not None:
+        rows = rows.filter(team_id=team_id)
     if q := q.strip():
         rows = rows.filter(_matching(q))
     return annotate_rows(rows, user).order_by("-last_message_at", "-id")
@@ -61,7 +70,7 @@ def annotate_rows(
         conversation=OuterRef("pk"), user_id=user.pk if user else 0
     ).values("last_read_message_id")[:1]
 
-    rows = conversations.select_related("contact", "assignee").annotate(
+    rows = conversations.select_related("contact", "assignee", "team").annotate(
         last_body=Subquery(last.values("body")[:1]),
         last_direction=Subquery(last.values("direction")[:1]),
         last_at=Subquery(last.values("created_at")[:1]),

@@ -12,7 +12,8 @@ import datetime
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from integrations.crm.models import Contact
@@ -66,6 +67,23 @@ class MessagingSettings(WorkspaceOwned):
         help_text="A reply within this many minutes of the contact's last text is "
         "conversational: quiet hours and the daily cap do not hold it back.",
     )
+    round_robin_assignment = models.BooleanField(
+        default=False,
+        help_text="Give each conversation flagged for a person, when nobody has "
+        "it, to the next person online in turn: among its team's members if it "
+        "has a team, else among everyone in the workspace. With nobody online it "
+        "stays unassigned.",
+    )
+    # Whom the workspace-wide rotation last chose; the next is the member
+    # online with the next higher user id. Teams keep their own.
+    rotation_last_user = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name_plural = "messaging settings"
@@ -91,6 +109,42 @@ class MessagingSettings(WorkspaceOwned):
         )
 
 
+class Team(WorkspaceOwned):
+    """People of a workspace who take the same conversations.
+
+    A handoff step's queue names a team (workflows/engine/nodes.py): the
+    conversation it flags is given to that team.
+    """
+
+    name = models.CharField(max_length=60)
+    members = models.ManyToManyField(User, blank=True, related_name="teams")
+    # Whom round-robin assignment last chose among the team's members.
+    rotation_last_user = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                F("workspace"),
+                Lower("name"),
+                name="team_name_unique_per_workspace",
+                violation_error_message="This workspace already has a team of "
+                "that name. Pick another name, or add the people to that team.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Conversation(WorkspaceOwned):
     """The thread between one contact and one sender."""
 
@@ -111,6 +165,13 @@ class Conversation(WorkspaceOwned):
     )
     assignee = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
     )
     needs_attention = models.BooleanField(default=False)
     last_message_at = models.DateTimeField(null=True, blank=True)
@@ -284,6 +345,32 @@ class ReadState(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"User {self.user_id} read to message {self.last_read_message_id}"
+
+
+class AgentPresence(WorkspaceOwned):
+    """One open inbox connection of a person.
+
+    A person is online in the workspace while one of their connections has
+    been seen within `conversations.presence.ONLINE_WINDOW_S`: the browser
+    pings every 30 seconds, so a connection whose server process died goes
+    stale instead of keeping its person online forever.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    channel_name = models.CharField(max_length=200, unique=True)
+    connected_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "agent presence"
+        indexes = [
+            models.Index(
+                fields=["workspace", "last_seen_at"], name="presence_last_seen"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"User {self.user_id} connected as {self.channel_name}"
 
 
 class InboundWebhook(WorkspaceOwned):

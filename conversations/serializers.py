@@ -7,10 +7,10 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from conversations.models import Conversation, Message, Note
+from conversations.models import Conversation, Message, Note, Team
 from conversations.sending import MAX_BODY_CHARS
 from integrations.crm.models import Contact
-from thoughtflow.models import User
+from thoughtflow.models import Role, User
 from workflows.models import Handoff, Run, Step
 
 
@@ -23,6 +23,39 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def get_name(self, user: User) -> str:
         return user.get_full_name() or user.username
+
+
+class TeamBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name"]
+
+
+class InboxMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(help_text="Full name, or the username without one.")
+    role = serializers.ChoiceField(choices=Role.choices)
+    online = serializers.BooleanField(help_text="Has the inbox open now.")
+
+
+class InboxTeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    members = serializers.ListField(
+        child=serializers.IntegerField(), help_text="User ids, ascending."
+    )
+
+
+class InboxPeopleSerializer(serializers.Serializer):
+    me = serializers.IntegerField(
+        allow_null=True, help_text="The signed-in user's id; null for an API key."
+    )
+    round_robin = serializers.BooleanField(
+        help_text="Whether flagged conversations go to the people online in turn."
+    )
+    members = InboxMemberSerializer(many=True, help_text="Sorted by name.")
+    teams = InboxTeamSerializer(many=True, help_text="Sorted by name.")
 
 
 class ContactBriefSerializer(serializers.ModelSerializer):
@@ -42,6 +75,7 @@ class LastMessageSerializer(serializers.Serializer):
 class InboxRowSerializer(serializers.ModelSerializer):
     contact = ContactBriefSerializer(read_only=True)
     assignee = PersonSerializer(read_only=True, allow_null=True)
+    team = TeamBriefSerializer(read_only=True, allow_null=True)
     last_message = serializers.SerializerMethodField()
     waiting_since = serializers.DateTimeField(read_only=True, allow_null=True)
     unread_count = serializers.IntegerField(source="unread", read_only=True)
@@ -53,6 +87,7 @@ class InboxRowSerializer(serializers.ModelSerializer):
             "contact",
             "state",
             "assignee",
+            "team",
             "needs_attention",
             "last_message",
             "waiting_since",
@@ -209,6 +244,7 @@ PANEL_ROW_FIELDS = (
     "id",
     "state",
     "assignee",
+    "team",
     "needs_attention",
     "snoozed_until",
     "last_message_at",
@@ -220,6 +256,7 @@ PANEL_ROW_FIELDS = (
 class ConversationPanelSerializer(serializers.ModelSerializer):
     contact = ContactPanelSerializer(read_only=True)
     assignee = PersonSerializer(read_only=True, allow_null=True)
+    team = TeamBriefSerializer(read_only=True, allow_null=True)
     handoff = HandoffPanelSerializer(read_only=True, allow_null=True)
     run = RunPanelSerializer(read_only=True, allow_null=True)
     agent = AgentPanelSerializer(read_only=True, allow_null=True)
@@ -239,9 +276,25 @@ class NoteInputSerializer(serializers.Serializer):
 
 
 class AssignSerializer(serializers.Serializer):
+    """Either key alone changes only that; both change both at once."""
+
     user = serializers.IntegerField(
-        allow_null=True, help_text="The member to assign, or null for nobody."
+        required=False,
+        allow_null=True,
+        help_text="The member to assign, or null for nobody. Leave out to keep.",
     )
+    team = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The team to give it to, or null for none. Leave out to keep.",
+    )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if not data:
+            raise serializers.ValidationError(
+                "Name a user, a team, or both; null assigns nobody or no team."
+            )
+        return data
 
 
 class ResolveInputSerializer(serializers.Serializer):

@@ -8,13 +8,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from conversations import inbox, listing
+from conversations import assignment, inbox, listing
 from conversations.encoding import count_segments
-from conversations.models import Conversation
+from conversations.models import Conversation, Team
 from conversations.serializers import (
     PANEL_ROW_FIELDS,
     AssignSerializer,
     ConversationPanelSerializer,
+    InboxPeopleSerializer,
     InboxRowSerializer,
     MessageItemSerializer,
     NoteInputSerializer,
@@ -26,7 +27,7 @@ from conversations.serializers import (
     SnoozeSerializer,
 )
 from integrations.crm.models import Contact
-from thoughtflow.api.permissions import api_actor
+from thoughtflow.api.permissions import api_actor, workspace_context
 from thoughtflow.api.scoping import WorkspaceScopedViewSet
 from thoughtflow.models import Role, User
 from workflows.models import Run
@@ -60,6 +61,19 @@ def segments(request: Request) -> Response:
     return Response(count_segments(incoming.validated_data["text"]).to_dict())
 
 
+@extend_schema(responses=InboxPeopleSerializer)
+@api_view(["GET"])
+def inbox_people(request: Request) -> Response:
+    """Who works the inbox: the workspace's people, who is online, its teams."""
+    context = workspace_context(request)
+    # IsWorkspaceMember has already refused requests without one.
+    assert context is not None
+    actor = api_actor(request)
+    people = assignment.inbox_people(context.workspace_id)
+    data = {"me": actor.pk if actor else None, **people}
+    return Response(InboxPeopleSerializer(data).data)
+
+
 class InboxConversationViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet
 ):
@@ -79,7 +93,7 @@ class InboxConversationViewSet(
 
     def scope(self, queryset: QuerySet) -> QuerySet:
         if self.action != "list":
-            return queryset.select_related("assignee")
+            return queryset.select_related("assignee", "team")
         params = self.request.query_params
         view = params.get("view") or "open"
         if view not in listing.VIEWS:
@@ -87,7 +101,11 @@ class InboxConversationViewSet(
                 {"view": [f"Use one of: {', '.join(listing.VIEWS)}."]}
             )
         return listing.inbox_rows(
-            queryset, api_actor(self.request), view, params.get("q", "")
+            queryset,
+            api_actor(self.request),
+            view,
+            params.get("q", ""),
+            team_id=_id_param(params, "team"),
         )
 
     @extend_schema(
@@ -100,6 +118,9 @@ class InboxConversationViewSet(
             ),
             OpenApiParameter(
                 "q", str, description="A name, phone number or text to search for."
+            ),
+            OpenApiParameter(
+                "team", int, description="Only the conversations of this team."
             ),
         ]
     )
@@ -148,10 +169,21 @@ class InboxConversationViewSet(
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str) -> Response:
         conversation, data = self._act(AssignSerializer)
-        user = User.objects.filter(pk=data["user"]).first() if data["user"] else None
-        if data["user"] is not None and user is None:
-            raise inbox.NotAMember()
-        return self._row(inbox.assign(conversation, user))
+        changes: dict[str, Any] = {}
+        if "user" in data:
+            changes["user"] = _user_or_none(data["user"])
+        if "team" in data:
+            changes["team"] = self._team_or_none(data["team"])
+        return self._row(inbox.assign(conversation, **changes))
+
+    def _team_or_none(self, team_id: int | None) -> Team | None:
+        if team_id is None:
+            return None
+        workspace = self.workspace_context.workspace
+        team = Team.objects.for_workspace(workspace).filter(pk=team_id).first()
+        if team is None:
+            raise inbox.UnknownTeam()
+        return team
 
     @extend_schema(request=None, responses=InboxRowSerializer)
     @action(detail=True, methods=["post"], url_path="hand-back")
@@ -183,6 +215,26 @@ class InboxConversationViewSet(
             )
         state = inbox.mark_read(conversation, user, data["message"])
         return Response(ReadStateSerializer(state).data)
+
+
+def _id_param(params: Any, name: str) -> int | None:
+    value = params.get(name) or None
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        message = f"Give an id, such as 3; got {value[:40]!r}."
+        raise ValidationError({name: [message]}) from None
+
+
+def _user_or_none(user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise inbox.NotAMember()
+    return user
 
 
 def _panel(conversation: Conversation) -> dict[str, Any]:

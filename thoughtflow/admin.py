@@ -95,6 +95,10 @@ def _scoped_choices(model: Any, queryset: Any, request: HttpRequest) -> Any:
     ids = admin_workspace_ids(request)
     if model is Workspace:
         return queryset.filter(pk__in=ids)
+    if model is User:
+        # Accounts span workspaces: offer only the people of these ones.
+        members = Membership.objects.filter(workspace_id__in=ids)
+        return queryset.filter(pk__in=members.values("user_id"))
     if isinstance(model, type) and issubclass(model, WorkspaceOwned):
         return queryset.filter(workspace_id__in=ids)
     return queryset

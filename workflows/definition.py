@@ -1015,6 +1015,12 @@ HUMAN_HANDOFF_SCHEMA = _config_schema(
     {
         "queue": {
             "title": "Queue",
+            "description": (
+                "The team that takes the conversation: a team of this "
+                "workspace with this name, case aside and with _ read as a "
+                "space (front_desk finds 'Front desk'). With no such team, "
+                "the conversation keeps its team."
+            ),
             "type": "string",
             "pattern": SLUG_PATTERN,
             "default": "default",

@@ -4,7 +4,9 @@ import pytest
 from django.test import Client
 
 from integrations.crm.models import Contact
+from tests.conversations.inbox import make_conversation
 from tests.factories import PASSWORD
+from tests.messaging import make_local_sender
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +121,17 @@ def test_admin_adds_contact_with_validated_phone(cast):
     contact = Contact.objects.get()
     assert contact.phone == "+12125550142"
     assert contact.time_zone == "America/New_York"
+
+
+def test_people_choices_name_only_members_of_own_workspaces(
+    outsider_admin, cast, foreign_contact
+):
+    conversation = make_conversation(foreign_contact, make_local_sender(cast.other))
+
+    page = outsider_admin.get(
+        f"/admin/conversations/conversation/{conversation.pk}/change/"
+    )
+
+    choices = page.context["adminform"].form.fields["assignee"].queryset
+    assert list(choices) == [cast.outsider]
+    assert b"agnes" not in page.content

@@ -14,6 +14,8 @@ def test_schema_generates_without_warnings(tmp_path):
     schema = (tmp_path / "s.yml").read_text()
     assert "/api/contacts/import/" in schema
     assert "/api/inbox/conversations/{id}/take-over/" in schema
+    assert "/api/inbox/people/" in schema
+    assert "InboxPeople" in schema
 
 
 def test_schema_and_docs_are_served():

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from conversations.views import InboxConversationViewSet, segments
+from conversations.views import InboxConversationViewSet, inbox_people, segments
 from integrations.crm.views import ContactViewSet, DealViewSet
 from thoughtflow.api.views import ApiKeyViewSet, MembershipViewSet, WorkspaceViewSet
 from workflows.views import (
@@ -29,6 +29,7 @@ router.register(
 
 urlpatterns = [
     *router.urls,
+    path("inbox/people/", inbox_people, name="inbox-people"),
     path("sms/segments/", segments, name="sms-segments"),
     path("node-kinds/", node_kinds, name="node-kinds"),
     path("workflow-templates/", workflow_templates, name="workflow-templates"),

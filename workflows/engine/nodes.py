@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from conversations import events
+from conversations.assignment import find_team
 from conversations.models import Message
 from conversations.sending import send_sms
 from conversations.state import flag_for_person, latest_open_conversation
@@ -315,7 +316,12 @@ def _show_in_inbox(handoff: Handoff) -> None:
         # The contact was never texted: the inbox still lists the request.
         events.handoff_requested(None, handoff.workspace_id, reason, **details)
     else:
-        flag_for_person(conversation.pk, handoff.workspace_id, reason, **details)
+        # The queue names the team that takes the conversation, when the
+        # workspace has one by that name; otherwise it keeps its team.
+        team = find_team(handoff.workspace_id, handoff.queue)
+        flag_for_person(
+            conversation.pk, handoff.workspace_id, reason, team=team, **details
+        )
 
 
 def run_agent_sms(step: Step, node: dict, ctx: dict) -> Done | Wait:
