@@ -8,7 +8,7 @@ import type { FakeRequest } from '../test/fakeFetch';
 import { fakeSockets } from '../test/fakeSocket';
 import { SAM, makeMessage, makePanel, makeRow, messageItem } from '../test/inboxFactories';
 import { Alerts } from './alerts';
-import type { ConversationPanel, InboxRow, People } from './api';
+import type { ConversationPanel, InboxRow, Message, People } from './api';
 import { InboxPage } from './InboxPage';
 import type { InboxEvent } from './socket';
 
@@ -29,6 +29,8 @@ interface Server {
   rows: InboxRow[];
   panels: Record<number, ConversationPanel>;
   requests: FakeRequest[];
+  // How the server answers a reply; by default it queues the text.
+  answerReply: (body: string) => Response;
 }
 
 /** The inbox API over fakeFetch; tests change `rows` and `panels` as the server would. */
@@ -54,6 +56,19 @@ function startServer(
     rows,
     panels: Object.fromEntries(panels.map((panel) => [panel.id, panel])),
     requests: [],
+    answerReply: (body) =>
+      jsonResponse(
+        201,
+        makeMessage({
+          id: 110,
+          direction: 'outbound',
+          author: 'user',
+          author_user: ME,
+          body,
+          status: 'queued',
+          created_at: '2026-12-03T18:30:00Z',
+        }),
+      ),
   };
   const list = () =>
     jsonResponse(200, {
@@ -73,6 +88,15 @@ function startServer(
     routes[`GET ${url}/`] = () => jsonResponse(200, server.panels[panel.id]);
     routes[`POST ${url}/read/`] = (request) =>
       jsonResponse(200, { last_read_message_id: (request.body as { message: number }).message });
+    routes[`POST ${url}/reply/`] = async (request) => {
+      const response = server.answerReply((request.body as { body: string }).body);
+      if (response.ok) {
+        const message = (await response.clone().json()) as Message;
+        const current = server.panels[panel.id]!;
+        server.panels[panel.id] = { ...current, thread: [...current.thread, messageItem(message)] };
+      }
+      return response;
+    };
     routes[`POST ${url}/take-over/`] = () => {
       server.panels[panel.id] = {
         ...server.panels[panel.id]!,
@@ -410,6 +434,41 @@ describe('InboxPage', () => {
       ]),
     );
     expect(await screen.findByTestId('conversation-state')).toHaveTextContent('Resolved');
+  });
+
+  it('sends a reply with Enter and shows it in the thread', async () => {
+    const server = startServer();
+    renderInbox();
+    await openConversation(7);
+    const box = await screen.findByRole('textbox', { name: 'Reply to the contact' });
+
+    await userEvent.type(box, 'Calling you now.{Enter}');
+
+    expect(await screen.findByTestId('message-110')).toHaveTextContent('Calling you now.');
+    expect(screen.getByTestId('status-110')).toHaveTextContent('Sending');
+    expect(box).toHaveValue('');
+    expect(requested(server, 'POST', '/api/inbox/conversations/7/reply/')).toEqual([
+      expect.objectContaining({ body: { body: 'Calling you now.' } }),
+    ]);
+  });
+
+  it('says why a reply was blocked and clears the box, as the thread keeps the text', async () => {
+    const server = startServer();
+    server.answerReply = () =>
+      jsonResponse(422, {
+        code: 'reply_blocked',
+        detail: 'Your reply was not sent: The contact has opted out of texts from this workspace.',
+      });
+    renderInbox();
+    await openConversation(7);
+    const box = await screen.findByRole('textbox', { name: 'Reply to the contact' });
+
+    await userEvent.type(box, 'Calling you now.{Enter}');
+
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Your reply was not sent: The contact has opted out of texts from this workspace.',
+    );
+    expect(box).toHaveValue('');
   });
 
   it('moves through the list with j and k', async () => {
