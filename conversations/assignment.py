@@ -54,7 +54,7 @@ def advance_rotation(conversation: Conversation) -> int | None:
     # The settings row's lock serialises every rotation of the workspace,
     # a team's too: two handoffs at once never choose by the same cursor.
     settings = (
-        MessagingSettings.objects.select_for_update()
+        MessagingSettings.objects.select_for_update(no_key=True)
         .filter(workspace_id=conversation.workspace_id, round_robin_assignment=True)
         .first()
     )
@@ -63,7 +63,7 @@ def advance_rotation(conversation: Conversation) -> int | None:
 
     team = None
     if conversation.team_id is not None:
-        team = Team.objects.select_for_update().get(pk=conversation.team_id)
+        team = Team.objects.select_for_update(no_key=True).get(pk=conversation.team_id)
     cursor = team or settings
     chosen = _next_in_turn(
         _people_in_turn(conversation.workspace_id, team), cursor.rotation_last_user_id

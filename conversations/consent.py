@@ -24,7 +24,11 @@ logger = logging.getLogger(__name__)
 def lock_recipient_state(contact: Contact) -> RecipientState:
     """Return the contact's state row, locked until the transaction ends."""
     assert transaction.get_connection().in_atomic_block, "lock inside a transaction"
-    state = RecipientState.objects.select_for_update().filter(contact=contact).first()
+    state = (
+        RecipientState.objects.select_for_update(no_key=True)
+        .filter(contact=contact)
+        .first()
+    )
     if state is not None:
         return state
     try:
@@ -34,7 +38,7 @@ def lock_recipient_state(contact: Contact) -> RecipientState:
             )
     except IntegrityError:
         pass  # Created by a concurrent transaction; lock that one.
-    return RecipientState.objects.select_for_update().get(contact=contact)
+    return RecipientState.objects.select_for_update(no_key=True).get(contact=contact)
 
 
 def record_opt_out(

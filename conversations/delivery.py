@@ -145,7 +145,7 @@ def status_callback_url(message: Message) -> str:
 
 def _lock(message_id: int) -> Message | None:
     message = (
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(no_key=True)
         .select_related("contact__workspace", "sender__account")
         .filter(pk=message_id)
         .first()
@@ -288,7 +288,7 @@ def _record_failure(message_id: int, attempt: int, error: CarrierError) -> str:
 
 def _reserve_slot(sender: Sender, now: datetime.datetime) -> datetime.datetime:
     """Take the sender's next send slot, pacing it to its messages per second."""
-    locked = Sender.objects.select_for_update().get(pk=sender.pk)
+    locked = Sender.objects.select_for_update(no_key=True).get(pk=sender.pk)
     slot = max(locked.next_send_at or now, now)
     interval = datetime.timedelta(
         seconds=float(1 / max(locked.messages_per_second, Decimal("0.01")))

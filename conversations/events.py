@@ -107,7 +107,7 @@ def number_pending(workspace_id: int) -> list[Event]:
         counter = _locked_counter(workspace_id)
         # Read after taking the lock: whatever an earlier holder numbered is
         # committed and no longer listed here.
-        pending = list(unnumbered.order_by("id").select_for_update())
+        pending = list(unnumbered.order_by("id").select_for_update(no_key=True))
         for event in pending:
             counter.last_seq += 1
             event.seq = counter.last_seq
@@ -118,7 +118,7 @@ def number_pending(workspace_id: int) -> list[Event]:
 
 
 def _locked_counter(workspace_id: int) -> EventCounter:
-    counters = EventCounter.objects.select_for_update()
+    counters = EventCounter.objects.select_for_update(no_key=True)
     counter = counters.filter(workspace_id=workspace_id).first()
     if counter is None:
         EventCounter.objects.bulk_create(

@@ -78,7 +78,7 @@ def process_inbound(webhook_id: int) -> str:
     """Turn a stored inbound request into a message and act on its keywords."""
     with transaction.atomic():
         webhook = (
-            InboundWebhook.objects.select_for_update()
+            InboundWebhook.objects.select_for_update(no_key=True)
             .select_related("sender__workspace")
             .filter(pk=webhook_id)
             .first()

@@ -296,7 +296,7 @@ def _agent_waiting(conversation: Conversation) -> bool:
 
 def _locked(conversation_id: int) -> Conversation:
     return (
-        Conversation.objects.select_for_update(of=("self",))
+        Conversation.objects.select_for_update(of=("self",), no_key=True)
         .select_related("contact", "sender")
         .get(pk=conversation_id)
     )

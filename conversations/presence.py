@@ -125,7 +125,7 @@ def _is_online(workspace_id: int, user_id: int) -> bool:
 
 def _lock_member(workspace_id: int, user_id: int) -> None:
     list(
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(no_key=True)
         .for_workspace(workspace_id)
         .filter(user_id=user_id)
         .values_list("pk", flat=True)

@@ -65,9 +65,9 @@ def flag_for_person(
 def _assign_in_turn(conversation_id: int) -> None:
     # Locked so that a person assigning it by hand meanwhile either comes
     # first, and the rotation leaves it alone, or waits and overrides it.
-    conversation = Conversation.objects.select_for_update(of=("self",)).get(
-        pk=conversation_id
-    )
+    conversation = Conversation.objects.select_for_update(
+        of=("self",), no_key=True
+    ).get(pk=conversation_id)
     if conversation.assignee_id is not None:
         return
 

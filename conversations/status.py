@@ -62,7 +62,7 @@ def record_status(
     new_status = CARRIER_STATUS.get(carrier_status)
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update()
+            Message.objects.select_for_update(no_key=True)
             .select_related("contact")
             .filter(pk=message_id, direction=Message.Direction.OUTBOUND)
             .first()

@@ -44,7 +44,7 @@ def claim_due(
     with transaction.atomic():
         rows = (
             due(now)
-            .select_for_update(skip_locked=True)
+            .select_for_update(skip_locked=True, no_key=True)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
             .order_by(order_by)
         )

@@ -95,7 +95,7 @@ def _lock_admins(workspace_id: int) -> None:
     # Two admins demoting each other at once must not both succeed: lock the
     # workspace's admin rows before counting them.
     list(
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(no_key=True)
         .for_workspace(workspace_id)
         .filter(role=Role.ADMIN)
         .values_list("pk", flat=True)

@@ -48,7 +48,7 @@ class UnknownVersion(ThoughtflowError):
 def save_draft(workflow: Workflow, graph: Any, revision: int) -> Workflow:
     """Replace the draft, if `revision` is the one the editor loaded."""
     with transaction.atomic():
-        locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
+        locked = Workflow.objects.select_for_update(no_key=True).get(pk=workflow.pk)
         if locked.draft_revision != revision:
             raise StaleDraft(current=locked.draft_revision, given=revision)
         locked.draft = graph
@@ -65,7 +65,7 @@ def problems_of(graph: Any) -> list[Problem]:
 def publish(workflow: Workflow, user: User | None = None) -> WorkflowVersion:
     """Freeze the draft into the next numbered version and make it current."""
     with transaction.atomic():
-        locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
+        locked = Workflow.objects.select_for_update(no_key=True).get(pk=workflow.pk)
         if problems := problems_of(locked.draft):
             raise InvalidWorkflow(problems)
         version = _new_version(locked, copy.deepcopy(locked.draft), user)
@@ -89,7 +89,7 @@ def start_test_run(
     WorkflowArchived for an archived workflow.
     """
     with transaction.atomic():
-        locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
+        locked = Workflow.objects.select_for_update(no_key=True).get(pk=workflow.pk)
         if locked.status == Workflow.Status.ARCHIVED:
             raise runs.WorkflowArchived(name=locked.name)
         if problems := problems_of(locked.draft):
@@ -116,7 +116,7 @@ def rollback(
 ) -> WorkflowVersion:
     """Republish version `number` as a new version; running runs keep theirs."""
     with transaction.atomic():
-        locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
+        locked = Workflow.objects.select_for_update(no_key=True).get(pk=workflow.pk)
         old = locked.versions.filter(is_test=False, number=number).first()
         if old is None:
             raise UnknownVersion(number=number)

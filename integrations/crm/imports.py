@@ -163,7 +163,7 @@ def _upsert(workspace: Workspace, values: dict, actor: User | None) -> bool:
     """Create or update one contact; return True when it was created."""
     phone = normalize(workspace, {"phone": values["phone"]})["phone"]
     existing = (
-        Contact.objects.select_for_update()
+        Contact.objects.select_for_update(no_key=True)
         .for_workspace(workspace)
         .filter(phone=phone)
         .first()

@@ -1,14 +1,16 @@
 """The engine: steps persisted, nodes executed, waits, retries and policies."""
 
 import datetime
+import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conversations.models import Message
-from integrations.crm.models import Contact
+from integrations.crm.models import Activity, Contact
 from tests.factories import make_contact
 from tests.messaging import opt_in
 from tests.tasks import drop_queued_tasks, run_queued_tasks
@@ -403,6 +405,64 @@ def test_active_run_policy(cast, customer, clock, policy, statuses):
     if second is not None:
         second.refresh_from_db()
     assert [first.status, second and second.status] == statuses
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_trigger_never_deadlocks_with_a_step_writing_about_the_contact(
+    cast, customer
+):
+    """A step holds its run and writes a row about the contact while a new
+    trigger for that contact waits on the run. Foreign keys are checked at
+    commit; that check must not wait on the trigger's lock on the contact."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks; PostgreSQL shows the deadlock.")
+    workflow = make_workflow(
+        cast.workspace,
+        [webhook_trigger(), node("human", "human_handoff", outcomes=["done"])],
+        [edge("start", "next", "human"), edge("human", "done", None)],
+    )
+    first = start_run(workflow, customer, {})
+    run_queued_tasks()
+    step_holds_the_run = threading.Event()
+    errors: list[BaseException] = []
+
+    def step() -> None:
+        try:
+            with transaction.atomic():
+                Run.objects.select_for_update().get(pk=first.pk)
+                Activity.objects.create(
+                    workspace=cast.workspace,
+                    contact=customer,
+                    kind=Activity.Kind.NOTE,
+                    summary="Asked to be called back.",
+                )
+                step_holds_the_run.set()
+                # Long enough for the trigger to lock the contact and queue
+                # behind the run, as it would when they collide.
+                time.sleep(0.5)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            step_holds_the_run.set()
+            connection.close()
+
+    def trigger() -> None:
+        try:
+            step_holds_the_run.wait(timeout=10)
+            start_run(workflow, customer, {})
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=step), threading.Thread(target=trigger)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+
+    assert errors == []
+    assert Activity.objects.filter(contact=customer, kind="note").count() == 1
 
 
 def test_same_trigger_key_starts_one_run(cast, customer, clock):

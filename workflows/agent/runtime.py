@@ -490,7 +490,7 @@ def _opted_out(contact: Contact) -> bool:
 
 def _lock(step_id: int) -> Step | None:
     step = (
-        Step.objects.select_for_update(of=("self",))
+        Step.objects.select_for_update(of=("self",), no_key=True)
         .select_related("run__version", "run__contact__workspace", "run__workflow")
         .filter(pk=step_id, status=Step.Status.WAITING, run__status__in=Run.ACTIVE)
         .first()
@@ -501,7 +501,9 @@ def _lock(step_id: int) -> Step | None:
 
 
 def _lock_conversation(conversation_id: int) -> Conversation:
-    return Conversation.objects.select_for_update(of=("self",)).get(pk=conversation_id)
+    return Conversation.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=conversation_id
+    )
 
 
 def _wake_soon(step_id: int) -> Callable[[], None]:

@@ -88,7 +88,7 @@ def advance_campaign(campaign_id: int) -> str:
     with transaction.atomic():
         campaign = (
             # Lock the campaign row only: the version is an outer join.
-            Campaign.objects.select_for_update(of=("self",))
+            Campaign.objects.select_for_update(of=("self",), no_key=True)
             .select_related("workflow__published_version")
             .filter(pk=campaign_id)
             .first()
@@ -135,7 +135,7 @@ def advance_campaign(campaign_id: int) -> str:
 def set_campaign_status(campaign: Campaign, status: str) -> Campaign:
     """Pause, resume or cancel a campaign that has not finished."""
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
         if campaign.status in (Campaign.Status.COMPLETED, Campaign.Status.CANCELLED):
             raise CampaignFinished(status=campaign.get_status_display().lower())
         campaign.status = status

@@ -197,7 +197,7 @@ def resume_waiting(wait_key: str, port: str, output: dict[str, Any]) -> Step | N
     """Finish the step waiting for `wait_key` along `port`. None if none waits."""
     with transaction.atomic():
         step = (
-            Step.objects.select_for_update()
+            Step.objects.select_for_update(no_key=True)
             .select_related("run__version")
             .filter(wait_key=wait_key, status=Step.Status.WAITING)
             .first()
@@ -218,7 +218,7 @@ def complete_waiting(step: Step, outcome: Done) -> Step | None:
 
 def _lock(step_id: int) -> Step | None:
     step = (
-        Step.objects.select_for_update()
+        Step.objects.select_for_update(no_key=True)
         .select_related("run__version", "run__contact__workspace", "run__workflow")
         .filter(pk=step_id)
         .first()
@@ -291,7 +291,7 @@ def _finish(
     # node is found and run without more queries.
     if run is None:
         run = (
-            Run.objects.select_for_update(of=("self",))
+            Run.objects.select_for_update(of=("self",), no_key=True)
             .select_related("version", "contact__workspace", "workflow")
             .get(pk=step.run_id)
         )
@@ -368,7 +368,7 @@ def _record_error(step_id: int, attempt: int, node: dict, error: NodeError) -> s
 
         label = node.get("label") or step.node_id
         finish_run(
-            Run.objects.select_for_update().get(pk=step.run_id),
+            Run.objects.select_for_update(no_key=True).get(pk=step.run_id),
             Run.Status.FAILED,
             error=f"Step '{label}' failed after {attempt} attempt(s): {error}",
         )

@@ -70,12 +70,14 @@ def start_run(
     try:
         with transaction.atomic():
             # The contact row is the lock that makes "one active run per
-            # workflow and contact" hold between concurrent triggers.
-            Contact.objects.select_for_update().get(pk=contact.pk)
+            # workflow and contact" hold between concurrent triggers. No key
+            # update, so rows that other steps add about the contact meanwhile
+            # can still commit.
+            Contact.objects.select_for_update(no_key=True).get(pk=contact.pk)
             # Test runs of the draft don't count toward the policy. Only the
             # runs' rows are locked, not the version they share.
             active = list(
-                Run.objects.select_for_update(of=("self",))
+                Run.objects.select_for_update(of=("self",), no_key=True)
                 .select_related("version")
                 .filter(
                     workflow=workflow,
@@ -127,9 +129,9 @@ def start_test_run(
     """
     assert version.is_test, "test runs run test versions"
     with transaction.atomic():
-        Contact.objects.select_for_update().get(pk=contact.pk)
+        Contact.objects.select_for_update(no_key=True).get(pk=contact.pk)
         earlier = (
-            Run.objects.select_for_update(of=("self",))
+            Run.objects.select_for_update(of=("self",), no_key=True)
             .select_related("version")
             .filter(
                 workflow_id=version.workflow_id,
@@ -179,7 +181,7 @@ def finish_run(run: Run, status: str, *, result: str = "", error: str = "") -> N
     if run.version.is_test:
         return  # Runs queue only behind live runs.
     queued = (
-        Run.objects.select_for_update()
+        Run.objects.select_for_update(no_key=True)
         .filter(
             workflow_id=run.workflow_id,
             contact_id=run.contact_id,
@@ -196,7 +198,7 @@ def finish_run(run: Run, status: str, *, result: str = "", error: str = "") -> N
 
 def cancel_run(run: Run, actor: User | None = None) -> Run:
     with transaction.atomic():
-        run = Run.objects.select_for_update().get(pk=run.pk)
+        run = Run.objects.select_for_update(no_key=True).get(pk=run.pk)
         if run.status in Run.ACTIVE:
             who = f" by {actor.username}" if actor else ""
             _cancel(run, reason=f"Cancelled{who}.")
@@ -206,7 +208,7 @@ def cancel_run(run: Run, actor: User | None = None) -> Run:
 def retry_run(run: Run) -> Step:
     """Run a failed run's failed step again, from a fresh attempt."""
     with transaction.atomic():
-        run = Run.objects.select_for_update().get(pk=run.pk)
+        run = Run.objects.select_for_update(no_key=True).get(pk=run.pk)
         if run.status != Run.Status.FAILED:
             raise NotRetryable(status=run.get_status_display().lower())
         failed = run.steps.filter(status=Step.Status.FAILED).order_by("-id").first()
@@ -225,7 +227,7 @@ def resolve_handoff(
 ) -> Handoff:
     """Close a handoff with an outcome; the waiting run continues on that port."""
     with transaction.atomic():
-        handoff = Handoff.objects.select_for_update().get(pk=handoff.pk)
+        handoff = Handoff.objects.select_for_update(no_key=True).get(pk=handoff.pk)
         if handoff.status != Handoff.Status.OPEN:
             raise HandoffClosed(status=handoff.get_status_display().lower())
         if outcome not in handoff.outcomes:
