@@ -1,5 +1,6 @@
 import type { ConversationPanel } from './api';
-import { capitalize, formatMoment } from './format';
+import { formatMoment } from '../dates';
+import { capitalize } from './format';
 
 interface SidePanelProps {
   panel: ConversationPanel;

@@ -1,7 +1,8 @@
 import { useEffect, useRef } from 'react';
 
 import type { Message, Note, ThreadItem } from './api';
-import { activityText, authorLabel, formatMoment, personName, tickFor } from './format';
+import { formatMoment } from '../dates';
+import { activityText, authorLabel, personName, tickFor } from './format';
 
 interface ThreadProps {
   items: ThreadItem[];

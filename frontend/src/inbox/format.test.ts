@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 
 import { SAM, makeMessage } from '../test/inboxFactories';
 import type { Activity, Message } from './api';
-import { activityText, authorLabel, formatMoment, tickFor, waitingFor } from './format';
+import { formatMoment } from '../dates';
+import { activityText, authorLabel, tickFor, waitingFor } from './format';
 
 function tickText(status: string, blockReason: string = ''): string {
   const tick = tickFor({ status, block_reason: blockReason });
@@ -147,26 +148,5 @@ describe('waitingFor', () => {
 
   it('is empty when nobody waits', () => {
     expect(waitingFor(null, now)).toBe('');
-  });
-});
-
-describe('formatMoment', () => {
-  it('shows only the time for today, and the day as well for other days', () => {
-    const now = new Date(2026, 11, 3, 18, 0);
-    const today = new Date(2026, 11, 3, 9, 30).toISOString();
-    const earlier = new Date(2026, 10, 28, 9, 30).toISOString();
-
-    const shownToday = formatMoment(today, now);
-    const shownEarlier = formatMoment(earlier, now);
-
-    expect(shownToday).not.toBe('');
-    expect(shownEarlier).toContain(shownToday);
-    expect(shownEarlier).toContain('28');
-    expect(shownEarlier.length).toBeGreaterThan(shownToday.length);
-  });
-
-  it('is empty for no time or one it cannot read', () => {
-    expect(formatMoment(null)).toBe('');
-    expect(formatMoment('not a time')).toBe('');
   });
 });

@@ -1,5 +1,6 @@
-// Words and times the inbox shows, kept apart from the components so they
+// Words the inbox shows, kept apart from the components so they
 // read the same in the list, the thread and the side panel.
+import { formatMoment } from '../dates';
 import type { Activity, Author, ConversationState, Message, Person } from './api';
 
 export const VIEW_LABELS = {
@@ -125,28 +126,6 @@ export function activityText(activity: Activity, now: Date = new Date()): string
 
 export function personName(person: Person | null | undefined): string | null {
   return person === null || person === undefined ? null : person.name || person.username;
-}
-
-const timeOnly = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
-const dayAndTime = new Intl.DateTimeFormat(undefined, {
-  month: 'short',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: '2-digit',
-});
-
-/** A time as chat apps show it: the time today, the day and time before or after. */
-export function formatMoment(iso: string | null, now: Date = new Date()): string {
-  if (iso === null) {
-    return '';
-  }
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) {
-    return '';
-  }
-  return date.toDateString() === now.toDateString()
-    ? timeOnly.format(date)
-    : dayAndTime.format(date);
 }
 
 /** How long the contact has waited for an answer: "now", "4m", "2h", "3d". */

@@ -1,5 +1,6 @@
 import type { Author, MediaItem, Message } from './api';
-import { capitalize, formatSentAt } from './format';
+import { formatMoment } from '../dates';
+import { capitalize } from './format';
 import './MessageBubble.css';
 
 interface MessageBubbleProps {
@@ -23,7 +24,7 @@ const FAILED_STATUSES = new Set(['failed', 'undelivered']);
  */
 export function MessageBubble({ message }: MessageBubbleProps) {
   const isFromHandset = message.direction === 'inbound';
-  const sentAt = formatSentAt(message.created_at);
+  const sentAt = formatMoment(message.created_at);
   const links = message.media.map(mediaHref).filter((href) => href !== null);
   const meta = isFromHandset
     ? capitalize(message.status)

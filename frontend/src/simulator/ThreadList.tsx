@@ -1,5 +1,5 @@
 import type { ThreadSummary } from './api';
-import { formatSentAt } from './format';
+import { formatMoment } from '../dates';
 import './ThreadList.css';
 
 interface ThreadListProps {
@@ -35,7 +35,7 @@ export function ThreadList({ threads, selectedId, error, onSelect }: ThreadListP
                 onClick={() => onSelect(thread.contact_id)}
               >
                 <span className="thread-list__name">{thread.name || thread.phone}</span>
-                <span className="thread-list__when">{formatSentAt(thread.last_message_at)}</span>
+                <span className="thread-list__when">{formatMoment(thread.last_message_at)}</span>
                 <span className="thread-list__phone">{thread.phone}</span>
                 {thread.unread > 0 && (
                   <span className="thread-list__unread" aria-label={`${thread.unread} unread`}>
