@@ -54,6 +54,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"\nThoughtflow is running at {base}/\n")
             + f"  Sign in:  {base}/login/  as {users}; password: {DEMO_PASSWORD}\n"
             + f"  Simulator: {base}/simulator/ (text the demo line as a contact)\n"
+            + f"  Inbox:    {base}/inbox/ (where people answer contacts)\n"
             + f"  Admin:    {base}/admin/\n"
             + f"  API docs: {base}/api/docs/   schema: {base}/api/schema/\n"
             + f"  Health:   {base}/healthz\n"
