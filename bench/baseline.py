@@ -1,59 +1,50 @@
-"""The baseline for bench/webhook.py: the cheapest Django views this machine serves.
+"""The benchmarks' yardstick: the same stack serving one row insert.
 
-A minimal Django project in one module (default middleware, no apps of
-ours) with a trivial JSON view and a view that inserts one row, served by
-gunicorn's sync workers like the app. Thoughtflow's webhook is measured
-against these in the same run.
+Served by gunicorn as `bench.baseline:application`: the project's URLs and
+middleware, plus `POST /bench/insert`, which inserts one row and answers.
+What a request costs on this machine at this moment, measured beside the
+engine, turns the engine's figures into ratios that mean something on a
+shared, noisy machine.
 """
+
+from __future__ import annotations
 
 import os
 
-import dj_database_url
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from django.urls import path
+from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
-TABLE = "bench_baseline_row"
-INSERT = "INSERT INTO bench_baseline_row (payload) VALUES (%s)"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thoughtflow.settings")
+application = get_wsgi_application()
+# Only this server answers the extra route; the project's URLs stay as they are.
+settings.ROOT_URLCONF = __name__
 
-
-def trivial(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"ok": True})
+TABLE = "bench_insert"
+CREATE_TABLE = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} "
+    "(id bigserial PRIMARY KEY, body text NOT NULL, created_at timestamptz NOT NULL)"
+)
 
 
 @csrf_exempt
-def insert(request: HttpRequest) -> JsonResponse:
+@require_POST
+def insert_one(request: HttpRequest) -> JsonResponse:
+    """Insert one row holding the posted form, as a webhook's cheapest reply."""
     with connection.cursor() as cursor:
-        cursor.execute(INSERT, [request.body[:200]])
-    return JsonResponse({"ok": True})
+        cursor.execute(
+            f"INSERT INTO {TABLE} (body, created_at) VALUES (%s, now()) RETURNING id",  # noqa: S608
+            [request.POST.urlencode()],
+        )
+        (row_id,) = cursor.fetchone()
+    return JsonResponse({"id": row_id}, status=202)
 
 
-urlpatterns = [path("trivial", trivial), path("insert", insert)]
-
-if not settings.configured:
-    settings.configure(
-        DEBUG=False,
-        SECRET_KEY=os.environ.get("SECRET_KEY", "baseline-only-" + "x" * 40),
-        ALLOWED_HOSTS=["127.0.0.1"],
-        ROOT_URLCONF=__name__,
-        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
-        MIDDLEWARE=[
-            "django.middleware.security.SecurityMiddleware",
-            "django.contrib.sessions.middleware.SessionMiddleware",
-            "django.middleware.common.CommonMiddleware",
-            "django.middleware.csrf.CsrfViewMiddleware",
-            "django.contrib.auth.middleware.AuthenticationMiddleware",
-            "django.contrib.messages.middleware.MessageMiddleware",
-            "django.middleware.clickjacking.XFrameOptionsMiddleware",
-        ],
-        DATABASES={
-            "default": dj_database_url.parse(
-                os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True
-            )
-        },
-    )
-
-application = get_wsgi_application()
+urlpatterns = [
+    path("bench/insert", insert_one),
+    path("", include("thoughtflow.urls")),
+]

@@ -11,6 +11,11 @@ processes, and a local Twilio-compatible server as the carrier. Then:
 2. 1,000 runs whose wait ends at the same moment. Prints how late the
    waits finished (p50/p99/max).
 
+Before both, the baseline: the same gunicorn and PostgreSQL serving an
+endpoint that only inserts one row (bench/baseline.py), posted the same
+forms by the same 10 clients. Runs per second are printed as a ratio to
+it too, since the machine's other load moves both figures together.
+
 For reference, on a machine like ours n8n 2.8 completed about 28-45 runs
 per second of webhook -> IF -> HTTP request -> respond.
 
@@ -53,6 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--timers", type=int, default=1000)
+    parser.add_argument("--baseline-requests", type=int, default=2000)
     args = parser.parse_args()
 
     database_url = bench_database(os.environ.get("DATABASE_URL", ""))
@@ -66,6 +72,7 @@ def main() -> None:
     )
     setup_django(env)
     hook_url, timer_workflow = prepare(port)
+    baseline = measure_baseline(env, args.baseline_requests)
 
     processes = [
         gunicorn("thoughtflow.wsgi", port, env),
@@ -79,7 +86,43 @@ def main() -> None:
     finally:
         stop(processes)
         carrier.stop()
-    report(args, runs, timers)
+    report(args, baseline, runs, timers)
+
+
+def measure_baseline(env: dict[str, str], count: int) -> dict:
+    """Requests per second of the one-insert endpoint, alone on the machine."""
+    from django.db import connection
+
+    from bench.baseline import CREATE_TABLE
+
+    with connection.cursor() as cursor:
+        cursor.execute(CREATE_TABLE)
+    connection.close()
+    port = free_port()
+    server = gunicorn("bench.baseline:application", port, env)
+    try:
+        wait_for_port(port)
+        url = f"http://127.0.0.1:{port}/bench/insert"
+        requests.post(url, data=_form(0), timeout=30).raise_for_status()
+        started = time.time()
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            for response in pool.map(
+                lambda n: requests.post(url, data=_form(n), timeout=30), range(count)
+            ):
+                response.raise_for_status()
+        elapsed = time.time() - started
+    finally:
+        stop([server])
+    return {"requests": count, "rate": count / elapsed}
+
+
+def _form(n: int) -> dict[str, str]:
+    return {
+        "phone": f"+1{212 + n // 10000}555{n % 10000:04d}",
+        "name": f"Lead {n}",
+        "kind": "lead",
+        "sms_consent": "yes",
+    }
 
 
 def prepare(port: int) -> tuple[str, object]:
@@ -146,17 +189,11 @@ def measure_runs(hook_url: str, carrier: FakeTwilio, count: int) -> dict:
     from workflows.models import Run
 
     def post(n: int) -> tuple[str, float]:
-        phone = f"+1{212 + n // 10000}555{n % 10000:04d}"
-        form = {
-            "phone": phone,
-            "name": f"Lead {n}",
-            "kind": "lead",
-            "sms_consent": "yes",
-        }
+        form = _form(n)
         sent = time.time()
         response = requests.post(hook_url, data=form, timeout=30)
         response.raise_for_status()
-        return phone, sent
+        return form["phone"], sent
 
     started = time.time()
     with ThreadPoolExecutor(CLIENTS) as pool:
@@ -221,11 +258,17 @@ def measure_timers(workflow: object, count: int) -> dict:
     }
 
 
-def report(args: argparse.Namespace, runs: dict, timers: dict) -> None:
+def report(args: argparse.Namespace, baseline: dict, runs: dict, timers: dict) -> None:
     rate = runs["runs"] / runs["total_s"]
+    print(
+        f"\nbaseline, one-row insert: {baseline['requests']} requests "
+        f"from {CLIENTS} clients"
+    )
+    print(f"  requests per second:              {baseline['rate']:8.1f}")
     flow = "webhook -> branch -> send SMS -> end"
     print(f"\n{flow}: {runs['runs']} runs from {CLIENTS} clients")
     print(f"  completed runs per second:        {rate:8.1f}")
+    print(f"  ... as a ratio to the baseline:   {rate / baseline['rate']:8.3f}")
     print(f"  form fills accepted per second:   {runs['runs'] / runs['post_s']:8.1f}")
     p50, p99 = runs["p50_ms"], runs["p99_ms"]
     print(f"  webhook to carrier, p50 / p99:    {p50:8.0f} / {p99:.0f} ms")

@@ -1,10 +1,11 @@
 """The claimer: a loop in the worker that finds due rows and wakes tasks.
 
 The queue is only a signal, and a lost signal must not lose work: every
-kind of delayed or retried work (outbox messages now, workflow timers later)
-is a row with a due time, and a claimer function takes due rows with
-`SELECT ... FOR UPDATE SKIP LOCKED`, leases them and enqueues their task.
-Several workers may run claimers at once; the row locks keep them apart.
+kind of delayed or retried work (outbox messages, workflow steps and their
+timers, campaign slices) is a row with a due time, and a claimer function
+takes due rows with `SELECT ... FOR UPDATE SKIP LOCKED`, leases them and
+enqueues their task. Several workers may run claimers at once; the row
+locks keep them apart.
 """
 
 import datetime
@@ -34,9 +35,12 @@ def claim_due(
     task: str,
     lease_s: int,
     limit: int = 200,
+    batch_size: int = 0,
 ) -> int:
     """Lease the rows `due(now)` selects and enqueue `task` for each.
 
+    With `batch_size`, `task` gets lists of up to that many row ids instead,
+    for work so cheap that a task per row would cost more than the work.
     Rows whose claim lease has not run out are left alone, and so are rows
     another claimer has locked. The rows need a `claimed_until` field.
     """
@@ -53,8 +57,12 @@ def claim_due(
             return 0
         lease = now + datetime.timedelta(seconds=lease_s)
         rows.model.objects.filter(pk__in=ids).update(claimed_until=lease)
-        for row_id in ids:
-            enqueue(task, row_id)
+        if batch_size:
+            for start in range(0, len(ids), batch_size):
+                enqueue(task, ids[start : start + batch_size])
+        else:
+            for row_id in ids:
+                enqueue(task, row_id)
     logger.debug("claimed task=%s count=%d", task, len(ids))
     return len(ids)
 

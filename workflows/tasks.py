@@ -7,5 +7,9 @@ def execute_step(step_id: int) -> str:
     return executor.execute_step(step_id)
 
 
+def fire_timers(step_ids: list[int]) -> list[str]:
+    return executor.fire_timers(step_ids)
+
+
 def advance_campaign(campaign_id: int) -> str:
     return campaigns.advance_campaign(campaign_id)

@@ -674,6 +674,60 @@ def test_instant_steps_that_follow_one_another_commit_together(cast, customer, c
     assert run_queued_tasks() == []
 
 
+def _statements(queries, prefix: str) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith(prefix)]
+
+
+def test_a_chain_of_instant_steps_writes_each_step_once_and_the_run_once(
+    cast, customer, clock
+):
+    run = start_run(instant_flow(cast.workspace), customer, {})
+    trigger = run.steps.get()
+    drop_queued_tasks()
+
+    with CaptureQueriesContext(connection) as queries:
+        executor.execute_step(trigger.pk)
+
+    # The trigger's row is updated; the three steps after it are inserted
+    # already finished; the run is written once, as it ends.
+    assert len(_statements(queries, 'UPDATE "workflows_step"')) == 1
+    assert len(_statements(queries, 'INSERT INTO "workflows_step"')) == 3
+    assert len(_statements(queries, 'UPDATE "workflows_run"')) == 1
+    # The branch and the assignment both read the contact: its tags once.
+    assert len([q for q in queries if "crm_tag" in q["sql"]]) == 1
+    run.refresh_from_db()
+    assert run.status == "completed"
+    assert set(run.context["steps"]) == {"start", "route", "greet", "done"}
+
+
+def test_a_wait_that_times_out_reads_no_tags_and_writes_the_run_once(
+    cast, customer, clock
+):
+    workflow = make_workflow(
+        cast.workspace,
+        [
+            webhook_trigger(),
+            node("pause", "wait", mode="duration", seconds=60),
+            node("done", "end", result="waited"),
+        ],
+        [edge("start", "next", "pause"), edge("pause", "next", "done")],
+    )
+    run = start_run(workflow, customer, {})
+    run_queued_tasks()
+    pause = run.steps.get(node_id="pause")
+    clock["now"] += datetime.timedelta(seconds=61)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert executor.execute_step(pause.pk) == "timed_out"
+
+    assert not [q for q in queries if "crm_tag" in q["sql"]]
+    assert len(_statements(queries, 'UPDATE "workflows_run"')) == 1
+    assert len(_statements(queries, 'SELECT "workflows_run"')) == 1  # Queued runs.
+    run.refresh_from_db()
+    assert (run.status, run.result) == ("completed", "waited")
+    assert run.context["steps"]["pause"]["port"] == "next"
+
+
 def test_a_failing_instant_step_in_a_chain_fails_in_its_own_turn(cast, customer, clock):
     workflow = instant_flow(
         cast.workspace, greeting="{{ contact.first_name * 100000 }}"

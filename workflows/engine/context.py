@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import prefetch_related_objects
+
 from integrations.crm.models import Contact
 from workflows.models import Run
 
@@ -11,10 +13,15 @@ CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "time_zone")
 
 
 def contact_view(contact: Contact) -> dict[str, Any]:
-    """The contact as templates and conditions read it, fresh from the database."""
+    """The contact as templates and conditions read it, fresh from the database.
+
+    The tags are read once per contact object: the steps one task runs in a
+    row share their run's contact, and changing the tags forgets them.
+    """
     view: dict[str, Any] = {name: getattr(contact, name) for name in CONTACT_FIELDS}
     view["id"] = contact.pk
     view["full_name"] = contact.full_name
+    prefetch_related_objects([contact], "tags")
     view["tags"] = sorted(tag.name for tag in contact.tags.all())
     view["fields"] = dict(contact.custom_fields)
     return view

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from thoughtflow.claimer import claim_due
@@ -33,7 +34,12 @@ LIVE = (Step.Status.PENDING, Step.Status.RUNNING, Step.Status.WAITING)
 INSTANT_KINDS = frozenset({"trigger", "branch", "set_variables", "end"})
 # Nodes whose handler reads nothing from the run's context.
 CONTEXT_FREE_KINDS = frozenset({"trigger", "end"})
+# Waiting kinds whose timeout reads nothing from it either.
+CONTEXT_FREE_TIMEOUTS = frozenset({"wait"})
 DEFAULT_RETRY = {"max_attempts": 3, "backoff_s": 10}
+# Timers the claimer hands to one task: firing one takes a few statements in
+# one transaction, less than its own trip through the queue.
+TIMER_BATCH = 20
 
 
 # Steps that follow one another without waiting run in the same task, one
@@ -94,9 +100,9 @@ def _execute_one(step_id: int) -> tuple[str, int | None]:
                 # Instant steps led to one that acts: start it here too, and
                 # run its node below, as its own task would.
                 step, run = started, started.run
-                step_id = step.pk
                 step.claimed_until = None
                 started = _start(step, run, now)
+                step_id = step.pk
             if isinstance(started, tuple):
                 return started
         elif wake is None:
@@ -142,9 +148,11 @@ def _start(
             step.save()
             return error
         assert isinstance(outcome, Done), "instant nodes never wait"
-        following = _run_instant(_finish(step, outcome, now), now)
+        following = _run_instant(_finish(step, outcome, now, run=run), now)
         if following is not None and following.kind not in INSTANT_KINDS:
+            # Written as RUNNING by the caller's next `_start`.
             return following
+        _save_scheduled(following)
         return "succeeded", following.pk if following else None
     step.save()
     if run.status != Run.Status.RUNNING:
@@ -164,15 +172,17 @@ def _mark_running(step: Step, node: dict[str, Any], now: datetime.datetime) -> N
 def _run_instant(step: Step | None, now: datetime.datetime) -> Step | None:
     """Run the instant steps that follow at once, in the current transaction.
 
-    `step` was just created in this transaction, so no one else sees it, and
-    its run is locked. Each step is recorded as it would be in a task of its
-    own. Returns the first step left for a task: one that isn't instant, or
-    one whose node failed, which its task runs again to record the failure
-    and its retries like any other; None when the run ended.
+    `step` is the next step `_finish` scheduled and has not been written
+    yet, and its run is locked. Each instant step is written once, finished,
+    as it would be recorded by a task of its own. Returns the first step left
+    for a task, still unwritten (see `_save_scheduled`): one that isn't
+    instant, or one whose node failed, which its task runs again to record
+    the failure and its retries like any other; None when the run ended.
+    The run's context and status are written once, when the chain stops.
     """
     for _ in range(MAX_CHAIN):
         if step is None or step.kind not in INSTANT_KINDS:
-            return step
+            break
         run = step.run
         node = run.version.node(step.node_id)
         try:
@@ -180,11 +190,13 @@ def _run_instant(step: Step | None, now: datetime.datetime) -> Step | None:
         except Exception:
             # Nothing of this step was written yet: its own turn fails it,
             # with the log, retries and error the failure deserves.
-            return step
+            break
         assert isinstance(outcome, Done), "instant nodes never wait"
         step.claimed_until = None
         _mark_running(step, node, now)
         step = _finish(step, outcome, now, run=run)
+    if step is not None:
+        step.run.save(update_fields=["context", "status"])
     return step
 
 
@@ -212,15 +224,21 @@ def complete_waiting(step: Step, outcome: Done) -> Step | None:
     """Finish a waiting step (its row locked by the caller) and wake the next."""
     following = _finish(step, outcome, timezone.now())
     if following is not None:
+        following.run.save(update_fields=["context", "status"])
+        _save_scheduled(following)
         enqueue("workflows.tasks.execute_step", following.pk)
     return following
 
 
 def _lock(step_id: int) -> Step | None:
+    """The step and its run, both locked, with what running it needs."""
+    # Locking the run here, in the same query, spares `_finish` another
+    # round trip; every path that finishes a step would lock it anyway.
     step = (
-        Step.objects.select_for_update(no_key=True)
+        Step.objects.select_for_update(of=("self", "run"), no_key=True)
         .select_related("run__version", "run__contact__workspace", "run__workflow")
         .filter(pk=step_id)
+        .order_by("pk")
         .first()
     )
     if step is not None:
@@ -252,7 +270,8 @@ def _record_outcome(
             if outcome.until is not None and outcome.until <= now:
                 enqueue("workflows.tasks.execute_step", step.pk)
             return "waiting", None
-        following = _run_instant(_finish(step, outcome, now), now)
+        following = _run_instant(_finish(step, outcome, now, run=step.run), now)
+        _save_scheduled(following)
     return "succeeded", following.pk if following else None
 
 
@@ -264,9 +283,11 @@ def _time_out(step: Step, now: datetime.datetime) -> tuple[str, int | None]:
         step.due_at = None
         step.save(update_fields=["due_at", "claimed_until"])
         return "no_timeout", None
-    outcome = handler(step, node, template_context(step.run))
+    context = {} if step.kind in CONTEXT_FREE_TIMEOUTS else template_context(step.run)
+    outcome = handler(step, node, context)
     assert isinstance(outcome, Done), "a timeout finishes its step"
-    following = _run_instant(_finish(step, outcome, now), now)
+    following = _run_instant(_finish(step, outcome, now, run=step.run), now)
+    _save_scheduled(following)
     return "timed_out", following.pk if following else None
 
 
@@ -276,7 +297,10 @@ def _finish(
     """Record a finished step; return the next step, or end the run.
 
     `run` is the step's run when the caller already holds its row lock and
-    the run is fresh; otherwise it is locked and read here.
+    the run is fresh; otherwise it is locked and read here. The next step is
+    returned unwritten, and the run's new context and status unsaved: the
+    caller either runs the step at once (`_run_instant`, `_start`) or saves
+    both. A run that ends is saved here.
     """
     step.status = Step.Status.SUCCEEDED
     step.port = outcome.port
@@ -307,21 +331,25 @@ def _finish(
         result = outcome.output.get("result") or outcome.port or "completed"
         from workflows.engine.runs import finish_run
 
-        run.save(update_fields=["context"])
-        finish_run(run, Run.Status.COMPLETED, result=str(result))
+        finish_run(run, Run.Status.COMPLETED, result=str(result), save=["context"])
         return None
 
     run.status = Run.Status.RUNNING
-    run.save(update_fields=["context", "status"])
-    return schedule_step(run, target, now, wake=False)
+    return _next_step(run, target, now)
 
 
-def schedule_step(
-    run: Run, node_id: str, now: datetime.datetime, *, wake: bool = True
-) -> Step:
-    """Create the run's next step, due now; `wake` enqueues a task for it."""
+def schedule_step(run: Run, node_id: str, now: datetime.datetime) -> Step:
+    """Create the run's next step, due now, and enqueue a task for it."""
+    step = _next_step(run, node_id, now)
+    step.save()
+    enqueue("workflows.tasks.execute_step", step.pk)
+    return step
+
+
+def _next_step(run: Run, node_id: str, now: datetime.datetime) -> Step:
+    """The run's next step, due now, not yet written."""
     node = run.version.node(node_id)
-    step = Step.objects.create(
+    return Step(
         workspace_id=run.workspace_id,
         run=run,
         node_id=node_id,
@@ -331,9 +359,12 @@ def schedule_step(
         # claimer, which is only the safety net, off it meanwhile.
         claimed_until=now + datetime.timedelta(seconds=settings.STEP_CLAIM_LEASE_S),
     )
-    if wake:
-        enqueue("workflows.tasks.execute_step", step.pk)
-    return step
+
+
+def _save_scheduled(step: Step | None) -> None:
+    """Write a step `_run_instant` left for a task, as PENDING."""
+    if step is not None and step._state.adding:
+        step.save()
 
 
 def _record_error(step_id: int, attempt: int, node: dict, error: NodeError) -> str:
@@ -403,14 +434,53 @@ def _close(step: Step, status: str, now: datetime.datetime) -> None:
     step.save()
 
 
+def fire_timers(step_ids: list[int]) -> list[str]:
+    """Finish the waits whose time ran out, each in a transaction of its own.
+
+    A step that acts after a wait gets a task of its own rather than running
+    here, so a slow node never holds up the rest of the batch. A timer that
+    fails is logged and left to the claimer, which takes it again once its
+    claim runs out, as it would after its own task failed.
+    """
+    results = []
+    for step_id in step_ids:
+        try:
+            result, next_id = _execute_one(step_id)
+        except Exception:
+            logger.exception("timer failed step_id=%s", step_id)
+            results.append("crashed")
+            continue
+        if next_id is not None:
+            enqueue("workflows.tasks.execute_step", next_id)
+        results.append(result)
+    return results
+
+
 def claim_due_steps(limit: int = 200) -> int:
-    """Hand every due step (new, retrying, timed out, or abandoned) to a task."""
-    return claim_due(
-        lambda now: Step.objects.filter(status__in=LIVE, due_at__lte=now).exclude(
-            lease_until__gt=now
-        ),
+    """Hand every due step (new, retrying, timed out, or abandoned) to a task.
+
+    Waits whose time ran out go to `fire_timers` in batches; a thousand
+    of them falling due at once is ordinary (a campaign's pause).
+    """
+    timers = claim_due(
+        lambda now: _due_steps(now).filter(kind="wait", status=Step.Status.WAITING),
+        order_by="due_at",
+        task="workflows.tasks.fire_timers",
+        lease_s=settings.STEP_CLAIM_LEASE_S,
+        limit=limit,
+        batch_size=TIMER_BATCH,
+    )
+    others = claim_due(
+        lambda now: _due_steps(now).exclude(kind="wait", status=Step.Status.WAITING),
         order_by="due_at",
         task="workflows.tasks.execute_step",
         lease_s=settings.STEP_CLAIM_LEASE_S,
         limit=limit,
+    )
+    return timers + others
+
+
+def _due_steps(now: datetime.datetime) -> QuerySet[Step]:
+    return Step.objects.filter(status__in=LIVE, due_at__lte=now).exclude(
+        lease_until__gt=now
     )

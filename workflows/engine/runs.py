@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -169,13 +170,23 @@ def _new_run(
     )
 
 
-def finish_run(run: Run, status: str, *, result: str = "", error: str = "") -> None:
-    """End a run (its row locked by the caller) and start the next queued one."""
+def finish_run(
+    run: Run,
+    status: str,
+    *,
+    result: str = "",
+    error: str = "",
+    save: Sequence[str] = (),
+) -> None:
+    """End a run (its row locked by the caller) and start the next queued one.
+
+    `save` names other fields the caller changed, written in the same update.
+    """
     run.status = status
     run.result = result[:120]
     run.error = error
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "result", "error", "finished_at"])
+    run.save(update_fields=["status", "result", "error", "finished_at", *save])
     logger.info("run finished run_id=%s status=%s", run.pk, status)
 
     if run.version.is_test:
