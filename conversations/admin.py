@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from conversations import events
 from conversations.consent import lock_recipient_state, record_opt_in, record_opt_out
 from conversations.models import (
     Consent,
@@ -141,6 +142,15 @@ class ConversationAdmin(WorkspaceAdmin):
         "closed_at",
     ]
     inlines = [MessageInline]
+
+    def save_model(
+        self, request: HttpRequest, obj: Conversation, form: Any, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            # Recorded in the admin's transaction, so open inboxes hear of
+            # the edit as of one made there.
+            events.conversation_updated(obj.pk, "edited_in_admin")
 
 
 @admin.register(Message)

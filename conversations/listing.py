@@ -154,6 +154,7 @@ SHOWN_CHANGES = (
     "opted_out",
     "agent_started",
     "agent_finished",
+    "edited_in_admin",
 )
 # Workflow steps that did something worth a line in the thread.
 SHOWN_STEP_STATUSES = (Step.Status.SUCCEEDED, Step.Status.FAILED)

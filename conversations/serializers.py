@@ -215,8 +215,8 @@ class ThreadActivitySerializer(serializers.Serializer):
 
     - `change`: the conversation changed; `change` names how (taken_over,
       assigned, handed_back, resolved, reopened, snoozed, unsnoozed,
-      opted_out, agent_started, agent_finished), with the assignee and
-      snooze end as they were after it.
+      opted_out, agent_started, agent_finished, edited_in_admin), with the
+      assignee and snooze end as they were after it.
     - `handoff`: someone or something asked for a person, saying why.
     - `step`: a workflow step about this contact finished.
     """

@@ -106,6 +106,10 @@ describe('activityText', () => {
     expect(activityText(activity({ change: 'resolved' }))).toBe('Resolved');
     expect(activityText(activity({ change: 'opted_out' }))).toBe('The contact opted out of texts');
     expect(activityText(activity({ change: 'snoozed' }))).toBe('Snoozed');
+    expect(activityText(activity({ change: 'edited_in_admin' }))).toBe('Changed in the admin');
+    expect(activityText(activity({ change: 'edited_in_admin', assignee: SAM }))).toBe(
+      'Changed in the admin · assigned to Sam Okafor',
+    );
   });
 
   it('says until when a conversation is snoozed', () => {

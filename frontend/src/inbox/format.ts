@@ -119,6 +119,8 @@ export function activityText(activity: Activity, now: Date = new Date()): string
       return 'The AI agent started the conversation';
     case 'agent_finished':
       return 'The AI agent finished';
+    case 'edited_in_admin':
+      return who === null ? 'Changed in the admin' : `Changed in the admin · assigned to ${who}`;
     default:
       return activity.change ?? 'Changed';
   }
