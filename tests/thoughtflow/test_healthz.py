@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from django.test import Client
 from django_q.status import Stat
@@ -22,7 +24,14 @@ def test_healthz_is_unavailable_without_a_worker(monkeypatch):
 
 
 def test_healthz_is_ok_with_a_worker_running(worker):
-    response = Client().get("/healthz")
+    # A worker's heartbeat lives three seconds and a loaded machine can let
+    # one lapse between beats, so a monitor asks more than once; so does this.
+    deadline = time.monotonic() + 10
+    while True:
+        response = Client().get("/healthz")
+        if response.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
 
     body = response.json()
     assert response.status_code == 200, body
