@@ -73,6 +73,8 @@ def annotate_rows(
     rows = conversations.select_related("contact", "assignee", "team").annotate(
         last_body=Subquery(last.values("body")[:1]),
         last_direction=Subquery(last.values("direction")[:1]),
+        last_author=Subquery(last.values("author")[:1]),
+        last_author_user_id=Subquery(last.values("author_user_id")[:1]),
         last_at=Subquery(last.values("created_at")[:1]),
         answered_id=Coalesce(Subquery(answered), Value(0)),
         read_to=Coalesce(Subquery(read_to), Value(0)),

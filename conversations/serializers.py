@@ -69,6 +69,9 @@ class ContactBriefSerializer(serializers.ModelSerializer):
 class LastMessageSerializer(serializers.Serializer):
     body = serializers.CharField()
     direction = serializers.ChoiceField(choices=Message.Direction.choices)
+    author = serializers.ChoiceField(choices=Message.Author.choices)
+    # The person who wrote it, for a text sent from the inbox.
+    author_user_id = serializers.IntegerField(allow_null=True)
     at = serializers.DateTimeField()
 
 
@@ -102,6 +105,8 @@ class InboxRowSerializer(serializers.ModelSerializer):
         return {
             "body": conversation.last_body,
             "direction": conversation.last_direction,
+            "author": conversation.last_author,
+            "author_user_id": conversation.last_author_user_id,
             "at": conversation.last_at,
         }
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from conversations.models import Conversation, Message
 from integrations.crm.models import Contact
 from integrations.twilio.models import Sender
+from thoughtflow.models import User
 
 
 def make_conversation(
@@ -24,6 +25,7 @@ def add_text(
     *,
     inbound: bool = True,
     author: str | None = None,
+    author_user: User | None = None,
     status: str | None = None,
     ago_s: float = 0,
 ) -> Message:
@@ -35,6 +37,7 @@ def add_text(
         sender=conversation.sender,
         direction=Message.Direction.INBOUND if inbound else Message.Direction.OUTBOUND,
         author=author or (Message.Author.CONTACT if inbound else Message.Author.AGENT),
+        author_user=author_user,
         body=body,
         status=status
         or (Message.Status.RECEIVED if inbound else Message.Status.DELIVERED),

@@ -117,6 +117,7 @@ def test_a_row_shows_last_message_waiting_time_and_unread(api, cast, contact, li
         "Not sent",
         inbound=False,
         author=Message.Author.USER,
+        author_user=cast.operator,
         status=Message.Status.BLOCKED,
         ago_s=200,
     )
@@ -129,6 +130,8 @@ def test_a_row_shows_last_message_waiting_time_and_unread(api, cast, contact, li
     assert row["assignee"]["username"] == "agnes"
     assert row["last_message"]["body"] == "Not sent"
     assert row["last_message"]["direction"] == "outbound"
+    assert row["last_message"]["author"] == "user"
+    assert row["last_message"]["author_user_id"] == cast.operator.pk
     assert row["waiting_since"] == waiting.created_at.isoformat().replace("+00:00", "Z")
     assert row["unread_count"] == 2, "two texts from the contact after the first"
     assert row["snoozed_until"] is None

@@ -2,7 +2,7 @@ import type { RefObject } from 'react';
 
 import type { InboxRow, View } from './api';
 import { VIEWS } from './api';
-import { STATE_LABELS, VIEW_LABELS, personName, waitingFor } from './format';
+import { STATE_LABELS, VIEW_LABELS, lastMessagePrefix, personName, waitingFor } from './format';
 
 interface ConversationListProps {
   view: View;
@@ -18,6 +18,9 @@ interface ConversationListProps {
   onSelect: (id: number) => void;
   now: Date;
   searchRef: RefObject<HTMLInputElement | null>;
+  // The signed-in person, and the names of the others, for who wrote last.
+  me: number | null;
+  nameOf: (id: number) => string | null;
 }
 
 /** The views, the search box and the conversations of the chosen view. */
@@ -35,6 +38,8 @@ export function ConversationList({
   onSelect,
   now,
   searchRef,
+  me,
+  nameOf,
 }: ConversationListProps) {
   return (
     <section className="inbox-list" aria-label="Conversations">
@@ -73,6 +78,8 @@ export function ConversationList({
             selected={row.id === selectedId}
             onSelect={onSelect}
             now={now}
+            me={me}
+            nameOf={nameOf}
           />
         ))}
       </ul>
@@ -97,9 +104,11 @@ interface RowProps {
   selected: boolean;
   onSelect: (id: number) => void;
   now: Date;
+  me: number | null;
+  nameOf: (id: number) => string | null;
 }
 
-function Row({ row, selected, onSelect, now }: RowProps) {
+function Row({ row, selected, onSelect, now, me, nameOf }: RowProps) {
   const assignee = personName(row.assignee);
   const waited = waitingFor(row.waiting_since, now);
   const last = row.last_message;
@@ -128,9 +137,7 @@ function Row({ row, selected, onSelect, now }: RowProps) {
           )}
         </span>
         <span className="inbox-row__last">
-          {last === null
-            ? 'No texts yet'
-            : `${last.direction === 'outbound' ? 'You: ' : ''}${last.body}`}
+          {last === null ? 'No texts yet' : `${lastMessagePrefix(last, me, nameOf)}${last.body}`}
         </span>
         <span className="inbox-row__meta">
           <span>{STATE_LABELS[row.state]}</span>

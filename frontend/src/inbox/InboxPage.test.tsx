@@ -291,7 +291,13 @@ describe('InboxPage', () => {
       [
         makeRow({
           id: 7,
-          last_message: { body, direction: 'inbound', at: '2026-12-03T18:00:00Z' },
+          last_message: {
+            body,
+            direction: 'inbound',
+            author: 'contact',
+            author_user_id: null,
+            at: '2026-12-03T18:00:00Z',
+          },
         }),
       ],
       [makePanel({ id: 7, thread: [messageItem(makeMessage({ id: 101, body }))] })],

@@ -658,6 +658,8 @@ export function InboxPage({
         onSelect={select}
         now={now}
         searchRef={search}
+        me={people?.me ?? null}
+        nameOf={nameOf}
       />
       <section className="inbox-conversation" aria-label="Conversation">
         {selectedId === null && (

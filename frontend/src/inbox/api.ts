@@ -28,6 +28,15 @@ export interface ContactBrief {
   phone: string;
 }
 
+export interface LastMessage {
+  body: string;
+  direction: Direction;
+  author: Author;
+  // The person who wrote it, for a text sent from the inbox.
+  author_user_id: number | null;
+  at: string;
+}
+
 export interface InboxRow {
   id: number;
   contact: ContactBrief;
@@ -35,7 +44,7 @@ export interface InboxRow {
   assignee: Person | null;
   team?: TeamRef | null;
   needs_attention: boolean;
-  last_message: { body: string; direction: Direction; at: string } | null;
+  last_message: LastMessage | null;
   waiting_since: string | null;
   unread_count: number;
   snoozed_until: string | null;

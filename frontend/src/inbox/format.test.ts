@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { SAM, makeMessage } from '../test/inboxFactories';
-import type { Activity, Message } from './api';
+import type { Activity, LastMessage, Message } from './api';
 import { formatMoment } from '../dates';
-import { activityText, authorLabel, tickFor, waitingFor } from './format';
+import { activityText, authorLabel, lastMessagePrefix, tickFor, waitingFor } from './format';
 
 function tickText(status: string, blockReason: string = ''): string {
   const tick = tickFor({ status, block_reason: blockReason });
@@ -152,5 +152,41 @@ describe('waitingFor', () => {
 
   it('is empty when nobody waits', () => {
     expect(waitingFor(null, now)).toBe('');
+  });
+});
+
+describe('lastMessagePrefix', () => {
+  const ME = 9;
+  const names = (id: number) => (id === SAM.id ? SAM.name : null);
+  const last = (overrides: Partial<LastMessage>): LastMessage => ({
+    body: 'Hello',
+    direction: 'outbound',
+    author: 'agent',
+    author_user_id: null,
+    at: '2026-12-03T18:00:00Z',
+    ...overrides,
+  });
+
+  it('says nothing before the contact and names everyone else', () => {
+    expect(lastMessagePrefix(last({ direction: 'inbound', author: 'contact' }), ME, names)).toBe(
+      '',
+    );
+    expect(lastMessagePrefix(last({ author: 'agent' }), ME, names)).toBe('AI agent: ');
+    expect(lastMessagePrefix(last({ author: 'workflow' }), ME, names)).toBe('Workflow: ');
+  });
+
+  it('says "You" only for what the reader wrote', () => {
+    expect(lastMessagePrefix(last({ author: 'user', author_user_id: ME }), ME, names)).toBe(
+      'You: ',
+    );
+    expect(lastMessagePrefix(last({ author: 'user', author_user_id: SAM.id }), ME, names)).toBe(
+      'Sam Okafor: ',
+    );
+    expect(lastMessagePrefix(last({ author: 'user', author_user_id: 40 }), ME, names)).toBe(
+      'Team member: ',
+    );
+    expect(lastMessagePrefix(last({ author: 'user', author_user_id: SAM.id }), null, names)).toBe(
+      'Sam Okafor: ',
+    );
   });
 });

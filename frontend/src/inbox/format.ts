@@ -1,7 +1,7 @@
 // Words the inbox shows, kept apart from the components so they
 // read the same in the list, the thread and the side panel.
 import { formatMoment } from '../dates';
-import type { Activity, Author, ConversationState, Message, Person } from './api';
+import type { Activity, Author, ConversationState, LastMessage, Message, Person } from './api';
 
 export const VIEW_LABELS = {
   needs_human: 'Needs a human',
@@ -80,6 +80,23 @@ export function authorLabel(message: Message, name: (id: number) => string | nul
     return person?.name ?? (id === null ? null : name(id)) ?? AUTHOR_LABELS.user;
   }
   return AUTHOR_LABELS[message.author] ?? capitalize(message.author);
+}
+
+/** Who wrote a row's last text, before it in the list; nothing for the contact. */
+export function lastMessagePrefix(
+  last: LastMessage,
+  me: number | null,
+  name: (id: number) => string | null,
+): string {
+  if (last.author === 'contact') {
+    return '';
+  }
+  if (last.author === 'user' && last.author_user_id !== null) {
+    return last.author_user_id === me
+      ? 'You: '
+      : `${name(last.author_user_id) ?? AUTHOR_LABELS.user}: `;
+  }
+  return `${AUTHOR_LABELS[last.author] ?? capitalize(last.author)}: `;
 }
 
 /** One line saying what happened, for an activity item of the thread. */

@@ -137,6 +137,8 @@ describe('withMessage', () => {
     expect(next[0]!.last_message).toEqual({
       body: 'Still there?',
       direction: 'inbound',
+      author: 'contact',
+      author_user_id: null,
       at: '2026-12-03T18:20:00Z',
     });
   });

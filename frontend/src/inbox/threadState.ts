@@ -67,7 +67,13 @@ export function withMessage(
   const answered = !inbound && ANSWERING_AUTHORS.has(message.author) && !UNSENT.has(message.status);
   const updated: InboxRow = {
     ...row,
-    last_message: { body: message.body, direction: message.direction, at: message.created_at },
+    last_message: {
+      body: message.body,
+      direction: message.direction,
+      author: message.author,
+      author_user_id: message.author_user?.id ?? message.author_user_id ?? null,
+      at: message.created_at,
+    },
     unread_count: inbound && !reading ? row.unread_count + 1 : row.unread_count,
     waiting_since: inbound
       ? (row.waiting_since ?? message.created_at)

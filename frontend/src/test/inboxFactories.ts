@@ -14,6 +14,8 @@ export function makeRow(overrides: Partial<InboxRow> = {}): InboxRow {
     last_message: {
       body: 'Can someone call me?',
       direction: 'inbound',
+      author: 'contact',
+      author_user_id: null,
       at: '2026-12-03T18:00:00Z',
     },
     waiting_since: '2026-12-03T18:00:00Z',
