@@ -24,6 +24,19 @@ def webhook_trigger(**config: Any) -> dict[str, Any]:
     )
 
 
+def minute_wait(workspace: Any, result: str = "waited") -> Workflow:
+    """A published workflow that waits a minute, then ends with `result`."""
+    return make_workflow(
+        workspace,
+        [
+            webhook_trigger(),
+            node("pause", "wait", mode="duration", seconds=60),
+            node("done", "end", result=result),
+        ],
+        [edge("start", "next", "pause"), edge("pause", "next", "done")],
+    )
+
+
 def make_workflow(
     workspace: Any,
     nodes: list[dict[str, Any]],

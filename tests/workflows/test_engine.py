@@ -14,7 +14,13 @@ from integrations.crm.models import Activity, Contact
 from tests.factories import make_contact
 from tests.messaging import opt_in
 from tests.tasks import drop_queued_tasks, run_queued_tasks
-from tests.workflows.builders import edge, make_workflow, node, webhook_trigger
+from tests.workflows.builders import (
+    edge,
+    make_workflow,
+    minute_wait,
+    node,
+    webhook_trigger,
+)
 from workflows import services
 from workflows.engine import executor
 from workflows.engine.runs import cancel_run, resolve_handoff, retry_run, start_run
@@ -118,15 +124,7 @@ def test_run_stays_on_its_version_when_a_new_one_is_published(
 def test_wait_fires_when_due_and_survives_a_lost_task(
     cast, customer, sender, fake_twilio, clock
 ):
-    workflow = make_workflow(
-        cast.workspace,
-        [
-            webhook_trigger(),
-            node("pause", "wait", mode="duration", seconds=60),
-            node("done", "end", result="waited"),
-        ],
-        [edge("start", "next", "pause"), edge("pause", "next", "done")],
-    )
+    workflow = minute_wait(cast.workspace)
     run = start_run(workflow, customer, {})
     run_queued_tasks()
     run.refresh_from_db()
@@ -703,15 +701,7 @@ def test_a_chain_of_instant_steps_writes_each_step_once_and_the_run_once(
 def test_a_wait_that_times_out_reads_no_tags_and_writes_the_run_once(
     cast, customer, clock
 ):
-    workflow = make_workflow(
-        cast.workspace,
-        [
-            webhook_trigger(),
-            node("pause", "wait", mode="duration", seconds=60),
-            node("done", "end", result="waited"),
-        ],
-        [edge("start", "next", "pause"), edge("pause", "next", "done")],
-    )
+    workflow = minute_wait(cast.workspace)
     run = start_run(workflow, customer, {})
     run_queued_tasks()
     pause = run.steps.get(node_id="pause")

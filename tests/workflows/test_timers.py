@@ -10,7 +10,7 @@ from django_q.models import OrmQ
 
 from tests.factories import make_contact
 from tests.tasks import drop_queued_tasks, queued_task_names, run_queued_tasks
-from tests.workflows.builders import edge, make_workflow, node, webhook_trigger
+from tests.workflows.builders import minute_wait
 from thoughtflow import claimer
 from workflows.engine import executor, nodes
 from workflows.engine.runs import start_run
@@ -28,15 +28,7 @@ def clock(monkeypatch):
 
 def start_waiting_runs(workspace, count: int) -> list[Run]:
     """`count` runs, each waiting a minute before it ends."""
-    workflow = make_workflow(
-        workspace,
-        [
-            webhook_trigger(),
-            node("pause", "wait", mode="duration", seconds=60),
-            node("done", "end", result="woke"),
-        ],
-        [edge("start", "next", "pause"), edge("pause", "next", "done")],
-    )
+    workflow = minute_wait(workspace, result="woke")
     runs = [
         start_run(
             workflow,
