@@ -5,6 +5,7 @@ the demo) on the test database; tests that need tasks processed start a
 real worker too. Screenshots go to test-results/.
 """
 
+import datetime
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,12 @@ from typing import TypeVar
 
 import pytest
 
+from conversations.models import MessagingSettings
+from integrations.crm.models import Contact
+from tests.factories import make_contact, make_user, make_workspace
+from tests.messaging import make_local_sender, opt_in
 from tests.processes import ROOT, start_web_server, start_worker, stop_worker
+from thoughtflow.models import Role, Workspace
 
 T = TypeVar("T")
 SCREENSHOTS = ROOT / "test-results"
@@ -76,3 +82,25 @@ def eventually(find: Callable[[], T | None], timeout_s: float = 15.0) -> T:
             return found
         time.sleep(0.1)
     raise AssertionError(f"nothing found within {timeout_s}s")
+
+
+def texting_workspace(name: str) -> tuple[Workspace, Contact]:
+    """A workspace with Olivia the operator, a local line, and Jordan opted in.
+
+    The agent's opening text is not a reply, so quiet hours would hold it
+    back at night: this workspace texts around the clock.
+    """
+    workspace = make_workspace(name)
+    make_user("olivia", workspace=workspace, role=Role.OPERATOR)
+    make_local_sender(workspace, "+15005550006")
+    MessagingSettings.objects.update_or_create(
+        workspace=workspace,
+        defaults={
+            "quiet_hours_start": datetime.time(0, 0),
+            "quiet_hours_end": datetime.time(23, 59, 59),
+            "state_rules": False,
+        },
+    )
+    contact = make_contact(workspace, first_name="Jordan", phone="+13125550102")
+    opt_in(contact)
+    return workspace, contact

@@ -8,17 +8,11 @@ to see its path on the graph. A screenshot of each stage goes to
 test-results/.
 """
 
-import datetime
-
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from conversations.models import MessagingSettings
-from tests.e2e.conftest import eventually
+from tests.e2e.conftest import eventually, texting_workspace
 from tests.e2e.test_simulator import sign_in
-from tests.factories import make_contact, make_user, make_workspace
-from tests.messaging import make_local_sender, opt_in
-from thoughtflow.models import Role
 from workflows.models import Run, Workflow
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,22 +23,7 @@ AGENT_TIMEOUT_MS = 60_000
 
 @pytest.fixture
 def operator_workspace():
-    workspace = make_workspace("Acme Roofing")
-    make_user("olivia", workspace=workspace, role=Role.OPERATOR)
-    make_local_sender(workspace, "+15005550006")
-    # The opening text is not a reply, so quiet hours would hold it back
-    # at night; this workspace texts around the clock.
-    MessagingSettings.objects.update_or_create(
-        workspace=workspace,
-        defaults={
-            "quiet_hours_start": datetime.time(0, 0),
-            "quiet_hours_end": datetime.time(23, 59, 59),
-            "state_rules": False,
-        },
-    )
-    contact = make_contact(workspace, first_name="Jordan", phone="+13125550102")
-    opt_in(contact)
-    return workspace, contact
+    return texting_workspace("Acme Roofing")
 
 
 def drop_from_palette(page: Page, kind: str, x: float, y: float) -> None:

@@ -7,18 +7,15 @@ see none of it. The seeded missed-call workflow runs in a real worker with
 the offline model.
 """
 
-import datetime
 import json
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from conversations.models import MessagingSettings
-from tests.e2e.conftest import SCREENSHOTS, eventually
+from tests.e2e.conftest import SCREENSHOTS, eventually, texting_workspace
 from tests.e2e.test_simulator import sign_in
-from tests.factories import make_contact, make_user, make_workspace
-from tests.messaging import make_local_sender, opt_in
+from tests.factories import make_user, make_workspace
 from thoughtflow.models import Role
 from workflows.models import Run
 from workflows.services import import_workflow, publish
@@ -50,21 +47,8 @@ window.Notification = class extends Shown {
 
 @pytest.fixture
 def acme():
-    workspace = make_workspace("Acme Home Services")
-    make_user("olivia", workspace=workspace, role=Role.OPERATOR)
+    workspace, contact = texting_workspace("Acme Home Services")
     make_user("agnes", workspace=workspace, role=Role.AGENT, first_name="Agnes")
-    make_local_sender(workspace, "+15005550006")
-    # The agent's opening text is not a reply; text around the clock.
-    MessagingSettings.objects.update_or_create(
-        workspace=workspace,
-        defaults={
-            "quiet_hours_start": datetime.time(0, 0),
-            "quiet_hours_end": datetime.time(23, 59, 59),
-            "state_rules": False,
-        },
-    )
-    contact = make_contact(workspace, first_name="Jordan", phone="+13125550102")
-    opt_in(contact)
     publish(import_workflow(workspace, json.loads(EXAMPLE.read_text())))
     return workspace, contact
 
